@@ -1,0 +1,1 @@
+"""TradingView's websocket protocol: codec, messages and the history client."""

@@ -1,0 +1,1 @@
+"""Configuration: the one place that reads the environment."""

@@ -1,0 +1,44 @@
+"""All ``PQ_`` settings in one pydantic object. No other module reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TRADINGVIEW_URL = "wss://data.tradingview.com/socket.io/websocket?from=chart&type=chart"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PQ_", extra="ignore")
+
+    data_dir: Path = Field(Path("./.pocketquant"), description="Where embedded state lives.")
+    mongodb_uri: SecretStr | None = Field(None, description="MongoDB bar store; SQLite if unset.")
+    mongodb_db: str = Field("pocketquant", description="MongoDB database name.")
+    mongodb_secret_arn: str | None = Field(
+        None, description="Secrets Manager ARN holding the MongoDB URI (on AWS)."
+    )
+    redis_url: SecretStr | None = Field(None, description="Redis; in-process state if unset.")
+    tradingview_url: str = Field(TRADINGVIEW_URL, description="TradingView websocket URL.")
+    tradingview_origin: str = Field("https://www.tradingview.com", description="Origin header.")
+    tradingview_username: str | None = None
+    tradingview_password: SecretStr | None = None
+    tradingview_token: SecretStr | None = None
+    tradingview_secret_arn: str | None = Field(
+        None, description="Secrets Manager ARN holding TradingView credentials (on AWS)."
+    )
+    tradingview_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a reply.")
+    api_key: SecretStr | None = Field(None, description="Required x-api-key locally when set.")
+    event_bus_name: str | None = Field(None, description="EventBridge bus; in-process if unset.")
+    log_level: str = Field("INFO", description="Log level of every component.")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "bars.sqlite3"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
