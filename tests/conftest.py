@@ -1,0 +1,5 @@
+"""Shared fixtures live in ``tests/fixtures/``; each module there is a pytest plugin."""
+
+pytest_plugins = [
+    "tests.fixtures.simulator",
+]
