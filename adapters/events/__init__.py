@@ -1,0 +1,1 @@
+"""Where domain events go: an in-process bus locally, EventBridge on AWS."""

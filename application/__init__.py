@@ -1,0 +1,1 @@
+"""Use cases: what PocketQuant does, written against the domain's ports."""

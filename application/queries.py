@@ -1,0 +1,45 @@
+"""Reading bars back, with the limits the API and CLI share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from domain.bars import Bar, SeriesKey
+from domain.errors import InvalidInput
+from domain.ports import BarStore
+
+MAX_QUERY_LIMIT = 5000
+DEFAULT_QUERY_LIMIT = 1000
+
+
+def read_bars(
+    store: BarStore,
+    key: SeriesKey,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    limit: int = DEFAULT_QUERY_LIMIT,
+) -> list[Bar]:
+    """Bars of ``key`` oldest first; the newest ``limit`` unless ``start`` is given."""
+    if not 1 <= limit <= MAX_QUERY_LIMIT:
+        raise InvalidInput("limit", f"must be between 1 and {MAX_QUERY_LIMIT}")
+    if start is not None and end is not None and start > end:
+        raise InvalidInput("start_date", "must not be after end_date")
+    return store.get_bars(key, start=start, end=end, limit=limit)
+
+
+def iso_utc(epoch: int | float) -> str:
+    """``2024-03-15T13:30:00Z``: the one time format of the API and CLI."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def bar_record(bar: Bar) -> dict[str, str | float | None]:
+    """A bar as the API's ``data`` items and ``pocketquant bars --format json`` show it."""
+    return {
+        "datetime": iso_utc(bar.time),
+        "open": bar.open,
+        "high": bar.high,
+        "low": bar.low,
+        "close": bar.close,
+        "volume": bar.volume,
+    }

@@ -1,0 +1,1 @@
+"""The ``pocketquant`` command line."""

@@ -1,0 +1,156 @@
+"""``pocketquant``: sync and read bars, run the simulator, the streamer and the local stack."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from application.bootstrap import build_events, build_feed, build_store
+from application.queries import MAX_QUERY_LIMIT, iso_utc, read_bars
+from application.sync import SyncRequest, sync_series
+from cli.output import FORMATS, write_bars
+from cli.progress import SyncProgress
+from config.settings import Settings
+from domain.bars import SeriesKey
+from domain.errors import DomainError, InvalidInput
+from domain.intervals import Interval
+from domain.symbols import Symbol
+
+EXIT_FAILURE = 1
+
+
+def _series_key(symbol: str, interval: str) -> SeriesKey:
+    return SeriesKey(Symbol.parse(symbol), Interval.parse(interval))
+
+
+def _parse_date(field: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(field, f"{text!r} is not an ISO 8601 date or time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    key = _series_key(args.symbol, args.interval)
+    request = SyncRequest(key=key, n_bars=args.bars, full=args.full)
+    store = build_store(settings)
+    progress = SyncProgress(f"sync {key}")
+    try:
+        result = asyncio.run(
+            sync_series(
+                request,
+                feed=build_feed(settings),
+                store=store,
+                events=build_events(settings),
+                progress=progress,
+            )
+        )
+    finally:
+        progress.done()
+        store.close()
+    last = iso_utc(result.last_bar_at) if result.last_bar_at is not None else "-"
+    mode = "incremental" if result.incremental else "full"
+    print(
+        f"{key}: {result.bars_synced:,} bars synced ({result.new_bars:,} new, {mode}), "
+        f"{result.total_bars:,} stored, last bar {last}"
+    )
+    return 0
+
+
+def _cmd_bars(args: argparse.Namespace, settings: Settings) -> int:
+    key = _series_key(args.symbol, args.interval)
+    store = build_store(settings)
+    try:
+        bars = read_bars(
+            store,
+            key,
+            start=_parse_date("start", args.start),
+            end=_parse_date("end", args.end),
+            limit=args.limit,
+        )
+    finally:
+        store.close()
+    if not bars and args.format == "table":
+        print(
+            f"no bars stored for {key}; "
+            f"run: pocketquant sync {key.symbol} --interval {key.interval}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    write_bars(bars, args.format, sys.stdout)
+    return 0
+
+
+def _cmd_simulator(args: argparse.Namespace, settings: Settings) -> int:
+    from simulator.config import SimulatorConfig
+    from simulator.server import serve_forever
+
+    config = SimulatorConfig(host=args.host, port=args.port)
+    url = f"ws://{args.host}:{args.port}/socket.io/websocket?from=chart&type=chart"
+    print(f"TradingView simulator on {url}")
+    print(f"point PocketQuant at it with: export PQ_TRADINGVIEW_URL='{url}'")
+    print("Ctrl-C stops it.")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(config))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pocketquant", description="Market data from TradingView: sync, store, serve."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at PQ_LOG_LEVEL")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sync = commands.add_parser("sync", help="fetch bars from TradingView into the store")
+    sync.add_argument("symbol", help="EXCHANGE:SYMBOL, e.g. NASDAQ:AAPL")
+    sync.add_argument(
+        "--interval", default="1d", help="one of " + " ".join(i.value for i in Interval)
+    )
+    sync.add_argument("--bars", type=int, default=5000, help="how many bars (default 5000)")
+    sync.add_argument("--full", action="store_true", help="backfill --bars even when bars exist")
+    sync.set_defaults(handler=_cmd_sync)
+
+    bars = commands.add_parser("bars", help="print stored bars")
+    bars.add_argument("symbol", help="EXCHANGE:SYMBOL, e.g. NASDAQ:AAPL")
+    bars.add_argument("--interval", default="1d")
+    bars.add_argument("--limit", type=int, default=100, help=f"1..{MAX_QUERY_LIMIT} (default 100)")
+    bars.add_argument("--start", help="first bar time, ISO 8601 (UTC unless an offset is given)")
+    bars.add_argument("--end", help="last bar time, ISO 8601")
+    bars.add_argument("--format", choices=FORMATS, default="table")
+    bars.set_defaults(handler=_cmd_bars)
+
+    sim = commands.add_parser("simulator", help="run the TradingView protocol simulator")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8790)
+    sim.set_defaults(handler=_cmd_simulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    level = settings.log_level.upper() if args.verbose else "WARNING"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        code: int = args.handler(args, settings)
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
