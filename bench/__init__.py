@@ -1,0 +1,1 @@
+"""Benchmarks: one JSON line per metric; `make bench` runs them all (`python -m bench`)."""
