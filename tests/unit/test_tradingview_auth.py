@@ -1,0 +1,144 @@
+"""Where the TradingView token comes from; sign-in runs against an httpx MockTransport."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from adapters.tradingview.auth import SIGNIN_URL, TradingViewAuth, clear_token_cache
+from config.settings import Settings
+from domain.errors import AuthenticationRejected, FeedUnavailable
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache() -> Iterator[None]:
+    clear_token_cache()
+    yield
+    clear_token_cache()
+
+
+class FakeSignin:
+    """TradingView's sign-in endpoint: one good password, everything else refused."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        if form.get("password") == PASSWORD:
+            return httpx.Response(200, json={"user": {"username": "quant", "auth_token": "jwt.1"}})
+        return httpx.Response(
+            200, json={"error": "Invalid username or password", "code": "invalid_credentials"}
+        )
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+
+async def test_explicit_token_wins() -> None:
+    auth = TradingViewAuth(token="abc.def", username="quant", password=PASSWORD)
+
+    assert auth.mode == "token"
+    assert await auth.token() == "abc.def"
+
+
+async def test_anonymous_without_credentials() -> None:
+    auth = TradingViewAuth.from_settings(Settings(_env_file=None))
+
+    assert auth.mode == "anonymous"
+    assert await auth.token() == "unauthorized_user_token"
+
+
+async def test_signin_posts_the_form_and_caches_the_token() -> None:
+    server = FakeSignin()
+    auth = TradingViewAuth(username="quant", password=PASSWORD, transport=server.transport)
+
+    assert await auth.token() == "jwt.1"
+    assert await auth.token() == "jwt.1"
+    again = TradingViewAuth(username="quant", password=PASSWORD, transport=server.transport)
+    assert await again.token() == "jwt.1"
+
+    (request,) = server.requests  # cached for the process
+    assert str(request.url) == SIGNIN_URL
+    assert request.method == "POST"
+    form = parse_qs(request.content.decode())
+    assert form == {"username": ["quant"], "password": [PASSWORD], "remember": ["on"]}
+    assert request.headers["Origin"] == "https://www.tradingview.com"
+    assert request.headers["Referer"].startswith("https://www.tradingview.com")
+
+
+async def test_forget_signs_in_again() -> None:
+    server = FakeSignin()
+    auth = TradingViewAuth(username="quant", password=PASSWORD, transport=server.transport)
+    await auth.token()
+
+    auth.forget()
+    await auth.token()
+
+    assert len(server.requests) == 2
+    assert auth.can_refresh
+
+
+async def test_failed_signin_names_the_user_but_not_the_password() -> None:
+    server = FakeSignin()
+    auth = TradingViewAuth(username="quant", password="wrong secret", transport=server.transport)
+
+    with pytest.raises(AuthenticationRejected) as caught:
+        await auth.token()
+
+    text = str(caught.value)
+    assert "quant" in text and "Invalid username or password" in text
+    assert "wrong secret" not in text and "wrong secret" not in repr(auth)
+
+
+async def test_settings_supply_the_credentials() -> None:
+    server = FakeSignin()
+    settings = Settings(_env_file=None, tradingview_username="quant", tradingview_password=PASSWORD)
+    auth = TradingViewAuth.from_settings(settings, transport=server.transport)
+
+    assert auth.mode == "signin"
+    assert await auth.token() == "jwt.1"
+
+
+async def test_username_without_password_is_rejected() -> None:
+    auth = TradingViewAuth(username="quant")
+
+    with pytest.raises(AuthenticationRejected, match="PQ_TRADINGVIEW_PASSWORD"):
+        await auth.token()
+
+
+async def test_signin_unreachable_or_throttled_is_feed_unavailable() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    unreachable = TradingViewAuth(
+        username="quant", password=PASSWORD, transport=httpx.MockTransport(refuse)
+    )
+    throttled = TradingViewAuth(
+        username="quant",
+        password=PASSWORD,
+        transport=httpx.MockTransport(lambda _: httpx.Response(429, text="slow down")),
+    )
+
+    with pytest.raises(FeedUnavailable):
+        await unreachable.token()
+    with pytest.raises(FeedUnavailable, match="429"):
+        await throttled.token()
+
+
+async def test_non_json_reply_is_rejected_sign_in() -> None:
+    auth = TradingViewAuth(
+        username="quant",
+        password=PASSWORD,
+        transport=httpx.MockTransport(lambda _: httpx.Response(403, text="<html>captcha</html>")),
+    )
+
+    with pytest.raises(AuthenticationRejected, match="HTTP 403"):
+        await auth.token()
