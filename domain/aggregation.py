@@ -123,9 +123,10 @@ class _BarBuilder:
 
     def finish(self) -> Bar:
         """The bar in progress as a completed bar; the builder then holds none."""
+        bar = self.to_bar()
         self.active = False
         self.open_time = self.close_time
-        return self.to_bar()
+        return bar
 
     def to_bar(self) -> Bar:
         return Bar(self.open_time, self.open, self.high, self.low, self.close, self.volume)
