@@ -65,11 +65,20 @@ def make_mongo_client(uri: str) -> MongoClient[Document]:
     try:
         return MongoClient(uri, tz_aware=True, **options)
     except (PyMongoError, ValueError, TypeError) as exc:
-        # ``from None``: the original message may quote the connection string.
+        reason = _without_credentials(describe(exc), uri)
+        # ``from None`` keeps the driver's own message, which may quote the URI, out of logs.
         raise StoreUnavailable(
-            f"the MongoDB connection string is not usable ({type(exc).__name__}); "
+            f"the MongoDB connection string is not usable ({reason}); "
             "check PQ_MONGODB_URI or the secret holding it"
         ) from None
+
+
+def _without_credentials(text: str, uri: str) -> str:
+    userinfo = uri.partition("://")[2].partition("/")[0].rpartition("@")[0]
+    for secret in (userinfo, *userinfo.split(":")):
+        if len(secret) >= 3:
+            text = text.replace(secret, "***")
+    return text
 
 
 def describe(exc: BaseException) -> str:

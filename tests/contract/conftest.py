@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +63,23 @@ def real_mongodb_database() -> Iterator[str]:
         cleaner.close()
 
 
-def open_mongo_store(request: pytest.FixtureRequest, kind: str) -> MongoBarStore:
+@dataclass(frozen=True)
+class MongoUnderTest:
+    """A store and a handle on its database, to arrange what the store's API cannot."""
+
+    store: MongoBarStore
+    database: Any
+
+
+def open_mongo(request: pytest.FixtureRequest, kind: str) -> MongoUnderTest:
     if kind == "mongomock":
-        return MongoBarStore(request.getfixturevalue("mongomock_client"), "pocketquant_test")
-    assert REAL_MONGODB_URI is not None
-    database: str = request.getfixturevalue("real_mongodb_database")
-    return MongoBarStore(make_mongo_client(REAL_MONGODB_URI), database)
+        client = request.getfixturevalue("mongomock_client")
+        name = "pocketquant_test"
+    else:
+        assert REAL_MONGODB_URI is not None
+        client = make_mongo_client(REAL_MONGODB_URI)
+        name = request.getfixturevalue("real_mongodb_database")
+    return MongoUnderTest(MongoBarStore(client, name), client[name])
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -77,14 +89,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BarStore]:
     if request.param == "sqlite":
         opened = SqliteBarStore(tmp_path / "data" / "bars.sqlite3")
     else:
-        opened = open_mongo_store(request, request.param)
+        opened = open_mongo(request, request.param).store
     yield opened
     opened.close()
 
 
 @pytest.fixture(params=MONGO_KINDS)
-def mongo_store(request: pytest.FixtureRequest) -> Iterator[MongoBarStore]:
+def mongo(request: pytest.FixtureRequest) -> Iterator[MongoUnderTest]:
     """An empty MongoDB bar store on each available MongoDB (mongomock, real server)."""
-    opened = open_mongo_store(request, request.param)
+    opened = open_mongo(request, request.param)
     yield opened
-    opened.close()
+    opened.store.close()
