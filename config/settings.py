@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     tradingview_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a reply.")
     api_key: SecretStr | None = Field(None, description="Required x-api-key locally when set.")
     event_bus_name: str | None = Field(None, description="EventBridge bus; in-process if unset.")
+    sync_queue_url: str | None = Field(None, description="SQS queue of background sync jobs.")
     log_level: str = Field("INFO", description="Log level of every component.")
 
     @property
