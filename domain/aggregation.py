@@ -279,42 +279,53 @@ class SymbolBarAggregator:
 
         A bar in progress whose period does not match this aggregator's session any more
         (the session changed since the snapshot) is dropped. Intervals missing from the
-        snapshot start empty; intervals this aggregator does not build are ignored.
+        snapshot start empty; intervals this aggregator does not build are ignored. A
+        snapshot that cannot be read raises ``ValueError`` and changes nothing.
         """
         if snapshot.get("version") != SNAPSHOT_VERSION:
             raise ValueError(f"unsupported aggregator snapshot version {snapshot.get('version')!r}")
         try:
-            last_tick = snapshot["last_tick_time"]
-            last_volume = snapshot["last_cumulative_volume"]
-            self._last_tick_time = _NEVER if last_tick is None else last_tick
-            self._last_volume = None if last_volume is None else float(last_volume)
-            self._late_ticks = int(snapshot.get("late_ticks", 0))
-            saved: Mapping[str, Mapping[str, Any]] = snapshot["intervals"]
-            for builder in self._builders:
-                self._restore_builder(builder, saved.get(builder.interval.value))
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            last_tick = _optional_number(snapshot["last_tick_time"])
+            last_volume = _optional_number(snapshot["last_cumulative_volume"])
+            late_ticks = int(snapshot.get("late_ticks", 0))
+            saved = snapshot["intervals"]
+            states = [self._read_builder(b, saved.get(b.interval.value)) for b in self._builders]
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise ValueError(f"malformed aggregator snapshot: {exc!r}") from exc
+        self._last_tick_time = _NEVER if last_tick is None else last_tick
+        self._last_volume = None if last_volume is None else float(last_volume)
+        self._late_ticks = late_ticks
+        for builder, state in zip(self._builders, states, strict=True):
+            builder.active = False
+            builder.open_time = builder.close_time = state if isinstance(state, int) else _NEVER
+            if isinstance(state, tuple):
+                opens, closes, last_time, prices, volume = state
+                builder.begin(opens, closes, last_time, prices[0], volume)
+                builder.high, builder.low, builder.close = prices[1:]
         self._window_open = self._window_close = 0
         self._in_session = False
 
-    def _restore_builder(self, builder: _BarBuilder, saved: Mapping[str, Any] | None) -> None:
-        builder.active = False
-        builder.open_time = builder.close_time = _NEVER
+    def _read_builder(
+        self, builder: _BarBuilder, saved: Mapping[str, Any] | None
+    ) -> _SavedBar | int | None:
+        """A saved bar in progress, the floor of an interval without one, or ``None``."""
         if saved is None:
-            return
+            return None
         if "period" not in saved:
-            floor = saved.get("completed_until")
-            builder.open_time = builder.close_time = _NEVER if floor is None else int(floor)
-            return
-        opens, closes = (int(t) for t in saved["period"])
+            floor = _optional_number(saved.get("completed_until"))
+            return None if floor is None else int(floor)
+        opens, closes = (int(_number(t)) for t in saved["period"])
         if bar_period(opens, builder.interval, self._session) != (opens, closes):
-            return
-        volume = saved["volume"]
-        builder.begin(opens, closes, saved["last_tick_time"], float(saved["open"]), None)
-        builder.high = float(saved["high"])
-        builder.low = float(saved["low"])
-        builder.close = float(saved["close"])
-        builder.volume = None if volume is None else float(volume)
+            return None
+        prices = tuple(float(_number(saved[k])) for k in ("open", "high", "low", "close"))
+        volume = _optional_number(saved["volume"])
+        return (
+            opens,
+            closes,
+            _number(saved["last_tick_time"]),
+            prices,
+            None if volume is None else float(volume),
+        )
 
     def _complete_until(self, now: float) -> Sequence[CompletedBar]:
         completed = [
@@ -355,6 +366,19 @@ class SymbolBarAggregator:
 
 
 _PLACEHOLDER = VOLUME_PLACEHOLDER_THRESHOLD
+
+_SavedBar = tuple[int, int, float, tuple[float, ...], float | None]
+"""A bar in progress read from a snapshot: open, close, last tick time, OHLC, volume."""
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{value!r} is not a number")
+    return value
+
+
+def _optional_number(value: object) -> float | None:
+    return None if value is None else _number(value)
 
 
 def _next_session_open(session: TradingSession, moment: int) -> int | None:

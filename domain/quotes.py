@@ -6,6 +6,7 @@ the symbol's last known values and builds a tick from the merged values.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeGuard
@@ -30,11 +31,11 @@ class QuoteTick:
     def from_quote_values(cls, values: Mapping[str, object]) -> QuoteTick | None:
         """The tick described by merged quote values (``lp``, ``lp_time``, ``volume``).
 
-        ``None`` when the values hold no trade yet (no numeric ``lp`` or ``lp_time``).
+        ``None`` when the values hold no trade yet (no finite ``lp`` or no ``lp_time``).
         """
         price = values.get("lp")
         time = values.get("lp_time")
-        if not _is_number(price) or not _is_number(time):
+        if not _is_number(price) or not _is_number(time) or not math.isfinite(price):
             return None
         volume = values.get("volume")
         cumulative = clean_volume(volume) if _is_number(volume) else None

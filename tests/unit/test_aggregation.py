@@ -302,7 +302,14 @@ def test_a_quote_with_the_1e100_placeholder_becomes_a_tick_without_volume() -> N
 
 @pytest.mark.parametrize(
     "values",
-    [{}, {"lp": 1.0}, {"lp_time": 5}, {"lp": "1", "lp_time": 5}, {"lp": 1.0, "lp_time": True}],
+    [
+        {},
+        {"lp": 1.0},
+        {"lp_time": 5},
+        {"lp": "1", "lp_time": 5},
+        {"lp": 1.0, "lp_time": True},
+        {"lp": math.nan, "lp_time": 5},
+    ],
 )
 def test_quote_values_without_a_trade_give_no_tick(values: dict[str, object]) -> None:
     assert QuoteTick.from_quote_values(values) is None
@@ -452,11 +459,24 @@ def test_restore_drops_a_bar_whose_period_the_session_no_longer_gives() -> None:
             "last_cumulative_volume": None,
             "intervals": {"1m": {"period": [1]}},
         },
+        {"version": 1, "last_tick_time": 1, "last_cumulative_volume": None, "intervals": []},
+        {
+            "version": 1,
+            "last_tick_time": "yesterday",
+            "last_cumulative_volume": None,
+            "intervals": {},
+        },
     ],
 )
-def test_restore_rejects_a_snapshot_it_cannot_read(snapshot: dict[str, object]) -> None:
+def test_restore_rejects_a_snapshot_it_cannot_read_and_keeps_its_state(
+    snapshot: dict[str, object],
+) -> None:
+    aggregator = SymbolBarAggregator(CRYPTO)
+    aggregator.on_tick(QuoteTick(utc("2024-04-01T10:00:10"), 10.0, 100))
+    before = aggregator.snapshot()
     with pytest.raises(ValueError, match="snapshot"):
-        SymbolBarAggregator(CRYPTO).restore(snapshot)
+        aggregator.restore(snapshot)
+    assert aggregator.snapshot() == before
 
 
 # --- properties --------------------------------------------------------------------------------
