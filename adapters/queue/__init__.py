@@ -1,0 +1,1 @@
+"""Implementations of the ``SyncQueue`` port: SQS on AWS, a worker thread locally."""

@@ -1,0 +1,1 @@
+"""The ``scheduler`` function: turns a schedule's firing into one sync job per series."""

@@ -1,0 +1,68 @@
+"""Which series a schedule syncs, as sync jobs.
+
+The tracked series are those the store has a sync status for (what
+``GET /market-data/sync-status`` lists: every series synced at least once), plus the
+symbols the schedule's input names (``"symbols": ["NASDAQ:AAPL", ...]``, from the stack's
+context), so a new deployment keeps its configured symbols fresh before anyone syncs by
+hand. A series whose last sync found no such symbol is left out: syncing it again on every
+schedule would only fail again. The schedule's ``intervals`` limit which series it syncs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from application.background import SyncJob
+from config.schedules import ScheduleDefinition
+from domain.bars import SeriesKey
+from domain.errors import DomainError, SymbolNotFound
+from domain.intervals import Interval
+from domain.series import SyncState, SyncStatus
+from domain.symbols import Symbol
+
+logger = logging.getLogger("pocketquant.scheduler")
+
+DEFAULT_SEED_INTERVAL = "1d"
+"""The interval of symbols named in the input of a schedule that covers every interval."""
+
+
+class BatchSyncQueue(Protocol):
+    def enqueue_many(self, jobs: Sequence[SyncJob]) -> None: ...
+
+
+def _gave_up(status: SyncStatus) -> bool:
+    return status.status is SyncState.FAILED and status.error_code == SymbolNotFound.code
+
+
+def _seeded(schedule: ScheduleDefinition, target_input: Mapping[str, Any]) -> set[SeriesKey]:
+    intervals = schedule.intervals or (DEFAULT_SEED_INTERVAL,)
+    keys: set[SeriesKey] = set()
+    for text in target_input.get("symbols") or ():
+        try:
+            symbol = Symbol.parse(str(text))
+        except DomainError as error:
+            logger.warning("schedule %s: ignoring symbol %r: %s", schedule.name, text, error)
+            continue
+        keys.update(SeriesKey(symbol, Interval.parse(interval)) for interval in intervals)
+    return keys
+
+
+def series_to_sync(
+    schedule: ScheduleDefinition,
+    statuses: Iterable[SyncStatus],
+    target_input: Mapping[str, Any],
+) -> list[SeriesKey]:
+    """The series ``schedule`` syncs, in a stable order."""
+    keys = {status.key for status in statuses if not _gave_up(status)}
+    keys |= _seeded(schedule, target_input)
+    return sorted(key for key in keys if schedule.applies_to(key.interval.value))
+
+
+def sync_jobs(keys: Iterable[SeriesKey]) -> list[SyncJob]:
+    """Incremental syncs: the use case fetches only what is newer than the stored bars."""
+    return [
+        SyncJob(symbol=key.symbol.ticker, exchange=key.symbol.exchange, interval=key.interval.value)
+        for key in keys
+    ]

@@ -1,0 +1,46 @@
+"""The sync-worker Lambda: SQS batches of sync jobs, with partial batch failures.
+
+Each record is one ``SyncJob``. Records whose sync must be retried are reported in
+``batchItemFailures``, so SQS redelivers only those (and dead-letters them after the
+queue's receive limit); the others are deleted. Locally the in-process queue calls this
+same handler with one-record events.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from application.bootstrap import build_events, build_feed, build_store
+from config.settings import get_settings
+from functions.sync_worker.worker import SyncWorker
+
+
+@lru_cache(maxsize=1)
+def _worker() -> SyncWorker:
+    settings = get_settings()
+    return SyncWorker(
+        store=build_store(settings), feed=build_feed(settings), events=build_events(settings)
+    )
+
+
+def _record_handler(record: SQSRecord) -> None:
+    _worker().run(record.body)
+
+
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # One processor per invocation: it keeps the batch's state, and invocations may overlap
+    # when the local queue and a test share this module.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    response = process_partial_response(
+        event=event, record_handler=_record_handler, processor=processor, context=context
+    )
+    return dict(response)
