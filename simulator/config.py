@@ -1,0 +1,37 @@
+"""The simulator's settings and fault switches; every field may change while it runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SimulatorConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    """0 picks any free port; ``Simulator.url`` tells which."""
+    max_bars_per_request: int = 5000
+    """Bars per ``create_series`` or ``request_more_data`` reply at most."""
+    history_limit: int | None = None
+    """Bars a series offers in total (the account's limit); ``None`` = back to the listing."""
+    quote_interval: float = 1.0
+    """Real seconds between partial ``qsd`` updates of a symbol."""
+    heartbeat_interval: float = 10.0
+    heartbeat_timeout: float = 30.0
+    """A client that has not echoed a heartbeat this many seconds after it was sent is closed."""
+    drop_after_messages: int | None = None
+    """Abort a connection once it has been sent this many messages (heartbeats not counted)."""
+    reply_delay: float = 0.0
+    """Seconds to wait before answering each client message."""
+    reject_token: bool = False
+    """Answer every ``set_auth_token`` with ``protocol_error ["bad auth token"]``."""
+    now: int | None = None
+    """Epoch seconds at which history ends (the newest bar is in progress then); ``None`` = now."""
+    rejected_tokens: set[str] = field(default_factory=set)
+    """Tokens refused even when ``reject_token`` is off."""
+    tick_speed: float = 1.0
+    """Simulated seconds per real second on the quote clock (which starts at ``now``)."""
+    live_bars: bool = False
+    """Send ``du`` updates of the newest bar every ``quote_interval`` after a series loads."""
+    symbol_error_delay: float = 0.1
+    """How long an unknown symbol's ``symbol_error`` waits for a ``create_series`` to follow."""
