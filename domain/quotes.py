@@ -42,5 +42,8 @@ class QuoteTick:
         return cls(time, price, cumulative)
 
 
+_NUMBER_TYPES = frozenset({int, float})
+
+
 def _is_number(value: object) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return type(value) in _NUMBER_TYPES  # exact types: True is not a price
