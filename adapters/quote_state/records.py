@@ -1,0 +1,50 @@
+"""How quotes, bars in progress and the streamer's status are encoded in the hot state.
+
+Compact JSON (orjson): a quote is an object with the API's field names, a bar is the array
+``[time, open, high, low, close, volume]``. Redis and the in-process state use the same
+encoding, so both hold exactly what the API returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from application.quote_ports import LatestQuote, StreamerStatus
+from domain.bars import Bar
+
+
+def encode_quote(quote: LatestQuote) -> bytes:
+    return orjson.dumps(quote.to_record())
+
+
+def decode_quote(raw: bytes | str) -> LatestQuote:
+    return LatestQuote.from_record(orjson.loads(raw))
+
+
+def encode_bar(bar: Bar) -> bytes:
+    return orjson.dumps([bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume])
+
+
+def decode_bar(raw: bytes | str) -> Bar:
+    time, open_, high, low, close, volume = orjson.loads(raw)
+    return Bar(int(time), open_, high, low, close, volume)
+
+
+def encode_status(status: StreamerStatus) -> bytes:
+    return orjson.dumps(status.to_record())
+
+
+def decode_status(raw: bytes | str) -> StreamerStatus:
+    return StreamerStatus.from_record(orjson.loads(raw))
+
+
+def encode_snapshot(snapshot: Mapping[str, Any]) -> bytes:
+    return orjson.dumps(dict(snapshot))
+
+
+def decode_snapshot(raw: bytes | str) -> dict[str, Any] | None:
+    value = orjson.loads(raw)
+    return value if isinstance(value, dict) else None

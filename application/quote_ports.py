@@ -1,0 +1,220 @@
+"""What live quotes need from the outside world: the values and ports shared by the quote
+use cases (the API side, synchronous) and the streamer (asynchronous).
+
+Three kinds of state, each with its own lifetime:
+
+* the **desired state** (feed running or stopped, subscribed symbols) is durable: it lives in
+  the bar store's database (SQLite locally, MongoDB on AWS) so it survives a restart of the
+  API or the streamer (``SubscriptionStore``);
+* the **hot state** (latest quotes, bars in progress, the streamer's status and its
+  aggregator snapshot) lives in Redis, or in this process when no Redis is configured
+  (``QuoteStateReader`` for the API, ``QuoteStateWriter`` for the streamer);
+* a **control signal** tells the streamer that the desired state changed
+  (``ControlNotifier`` / ``ControlListener``): Redis pub/sub, or an in-process signal. A lost
+  signal only delays the change: the streamer also reconciles periodically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from domain.bars import Bar
+from domain.errors import DomainError
+from domain.intervals import Interval
+from domain.symbols import Symbol
+
+
+class QuoteStateUnavailable(DomainError):
+    """The hot quote state (Redis) could not be read or written; the caller retries or reports."""
+
+    code = "quote_state_unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredQuotes:
+    """What the API asked for: is the feed running, and which symbols are subscribed."""
+
+    running: bool = False
+    symbols: tuple[Symbol, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "symbols", tuple(sorted(set(self.symbols))))
+
+
+@dataclass(frozen=True, slots=True)
+class LatestQuote:
+    """The latest quote of one symbol, in the API's shape.
+
+    ``timestamp`` is the exchange's trade time (``lp_time``) in UTC epoch seconds; fields
+    TradingView did not send are ``None``. ``received_at`` is when the streamer got it.
+    """
+
+    symbol: str
+    exchange: str
+    timestamp: float | None = None
+    last_price: float | None = None
+    bid: float | None = None
+    ask: float | None = None
+    volume: float | None = None
+    change: float | None = None
+    change_percent: float | None = None
+    open_price: float | None = None
+    high_price: float | None = None
+    low_price: float | None = None
+    prev_close: float | None = None
+    received_at: float | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.exchange}:{self.symbol}"
+
+    def to_record(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _QUOTE_FIELDS}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> LatestQuote:
+        get = record.get
+        return cls(
+            symbol=str(record["symbol"]),
+            exchange=str(record["exchange"]),
+            **{name: get(name) for name in _QUOTE_NUMBERS},
+        )
+
+
+_QUOTE_FIELDS = tuple(LatestQuote.__dataclass_fields__)
+_QUOTE_NUMBERS = _QUOTE_FIELDS[2:]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamerStatus:
+    """What the streamer reports about itself, written with every flush that changes it.
+
+    ``updated_at`` (UTC epoch seconds) lets a reader tell a live report from the last words
+    of a streamer that has gone away. ``unknown_symbols`` maps each symbol TradingView did
+    not know to its reason; such a symbol is not asked for again until it is unsubscribed
+    and subscribed anew.
+    """
+
+    connected: bool
+    updated_at: float
+    running: bool = False
+    last_tick_at: float | None = None
+    active_symbols: tuple[str, ...] = ()
+    unknown_symbols: Mapping[str, str] = field(default_factory=dict)
+    reconnects: int = 0
+    connected_since: float | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "connected": self.connected,
+            "updated_at": self.updated_at,
+            "running": self.running,
+            "last_tick_at": self.last_tick_at,
+            "active_symbols": list(self.active_symbols),
+            "unknown_symbols": dict(self.unknown_symbols),
+            "reconnects": self.reconnects,
+            "connected_since": self.connected_since,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> StreamerStatus:
+        return cls(
+            connected=bool(record.get("connected")),
+            updated_at=float(record.get("updated_at") or 0.0),
+            running=bool(record.get("running")),
+            last_tick_at=record.get("last_tick_at"),
+            active_symbols=tuple(record.get("active_symbols") or ()),
+            unknown_symbols=dict(record.get("unknown_symbols") or {}),
+            reconnects=int(record.get("reconnects") or 0),
+            connected_since=record.get("connected_since"),
+        )
+
+
+BarSlot = tuple[str, Interval]
+"""A bar in progress is kept per ``("EXCHANGE:TICKER", interval)``."""
+
+
+@dataclass(slots=True)
+class StateBatch:
+    """One coalesced flush of the hot state: only what changed since the previous one."""
+
+    quotes: list[LatestQuote] = field(default_factory=list)
+    bars: dict[BarSlot, Bar] = field(default_factory=dict)
+    removed_symbols: list[str] = field(default_factory=list)
+    """Symbols no longer subscribed: their quote and bars are deleted."""
+    status: StreamerStatus | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.quotes or self.bars or self.removed_symbols or self.status)
+
+
+class SubscriptionStore(Protocol):
+    """The durable desired state. Every method is synchronous (run it in a thread from async
+    code) and raises ``StoreUnavailable`` when the database cannot be used."""
+
+    def desired(self) -> DesiredQuotes: ...
+
+    def set_running(self, running: bool) -> None: ...
+
+    def add_symbol(self, symbol: Symbol) -> bool:
+        """Subscribe ``symbol``; ``False`` when it already was."""
+        ...
+
+    def remove_symbol(self, symbol: Symbol) -> bool:
+        """Unsubscribe ``symbol``; ``False`` when it was not subscribed."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class QuoteStateReader(Protocol):
+    """The API's view of the hot state. Raises ``QuoteStateUnavailable`` when unreachable."""
+
+    def latest(self, symbol: Symbol) -> LatestQuote | None: ...
+
+    def latest_many(self, symbols: Sequence[Symbol]) -> list[LatestQuote]:
+        """The latest quote of each symbol that has one, in the order given."""
+        ...
+
+    def current_bar(self, symbol: Symbol, interval: Interval) -> Bar | None: ...
+
+    def streamer_status(self) -> StreamerStatus | None: ...
+
+
+class QuoteStateWriter(Protocol):
+    """The streamer's side of the hot state. Raises ``QuoteStateUnavailable`` on failure;
+    the caller keeps what it could not write and tries again."""
+
+    async def write(self, batch: StateBatch) -> None:
+        """Apply the batch in one round trip (one pipeline on Redis)."""
+        ...
+
+    async def save_snapshot(self, snapshot: Mapping[str, Any]) -> None:
+        """Keep the streamer's resumable state (aggregators, bars not yet stored)."""
+        ...
+
+    async def load_snapshot(self) -> dict[str, Any] | None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ControlNotifier(Protocol):
+    """Tells the streamer that the desired state changed (best effort: it also polls)."""
+
+    def notify(self) -> None: ...
+
+
+class ControlListener(Protocol):
+    """The streamer's end of the control signal."""
+
+    async def wait(self, within: float) -> bool:
+        """``True`` when a signal arrived within ``within`` seconds, else ``False``.
+
+        Raises ``QuoteStateUnavailable`` when the signal channel is broken (the caller
+        backs off and calls again).
+        """
+        ...
+
+    async def aclose(self) -> None: ...
