@@ -10,8 +10,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
+from adapters.tradingview import codec
+from adapters.tradingview.auth import TradingViewAuth, clear_token_cache
 from adapters.tradingview.client import TradingViewHistoryClient
 from domain.errors import AuthenticationRejected, FeedUnavailable, SymbolNotFound
 from domain.intervals import Interval
@@ -158,3 +162,62 @@ async def test_heartbeats_are_echoed_so_a_long_exchange_survives() -> None:
     assert stats.heartbeats_sent >= 5
     assert stats.heartbeats_echoed >= stats.heartbeats_sent - 1
     assert stats.heartbeat_timeouts == 0
+
+
+async def test_history_shorter_than_asked_ends_when_a_page_adds_nothing() -> None:
+    async with simulator() as sim:
+        history = await client_for(sim.url).fetch_history(AAPL, Interval.W1, 5000)
+        requests = sim.stats.messages_received["request_more_data"]
+
+    assert 2000 < len(history.bars) < 5000  # weekly bars since the 1980 listing
+    assert not history.reached_limit
+    assert_clean_series(history)
+    assert requests == 1
+
+
+async def test_expired_signed_in_token_is_replaced_by_signing_in_again() -> None:
+    tokens = iter(["expired.jwt", "fresh.jwt"])
+
+    def signin(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"user": {"auth_token": next(tokens)}})
+
+    clear_token_cache()
+    auth = TradingViewAuth(username="quant", password="pw", transport=httpx.MockTransport(signin))
+    try:
+        async with simulator(rejected_tokens={"expired.jwt"}) as sim:
+            history = await client_for(sim.url, auth=auth).fetch_history(AAPL, Interval.D1, 10)
+            used = list(sim.stats.auth_tokens)
+    finally:
+        clear_token_cache()
+
+    assert len(history.bars) == 10
+    assert used == ["expired.jwt", "fresh.jwt"]
+
+
+async def test_silence_after_request_more_data_ends_paging_with_what_arrived() -> None:
+    """No capture shows TradingView's answer when nothing older exists: silence ends it."""
+
+    async def quiet_after_first_page(connection: ServerConnection) -> None:
+        await connection.send(codec.encode_json({"session_id": "x", "javastudies": []}))
+        async for text in connection:
+            for payload in codec.parse_message(str(text)):
+                if not isinstance(payload, codec.Message):
+                    continue
+                cs = payload.params[0]
+                if payload.method == "resolve_symbol":
+                    await connection.send(
+                        codec.encode("symbol_resolved", [cs, "sds_sym_1", {"name": "BTCUSD"}])
+                    )
+                elif payload.method == "create_series":
+                    rows = [{"i": i, "v": [60.0 * (i + 1), 1, 2, 0.5, 1.5, 3]} for i in range(10)]
+                    await connection.send(
+                        codec.encode("timescale_update", [cs, {"sds_1": {"s": rows}}, {}])
+                        + codec.encode("series_completed", [cs, "sds_1", "streaming", "s1", {}])
+                    )
+
+    async with serve(quiet_after_first_page, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        client = client_for(f"ws://127.0.0.1:{port}", timeout=2.0, more_data_timeout=0.2)
+        history = await client.fetch_history(BTC, Interval.M1, 100)
+
+    assert [bar.time for bar in history.bars] == [60 * (i + 1) for i in range(10)]
