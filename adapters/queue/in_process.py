@@ -82,10 +82,15 @@ class InProcessSyncQueue:
                 self._messages.all_tasks_done.wait(left)
         return True
 
+    def stop(self) -> None:
+        """Refuse new jobs and tell the worker to stop after the job it is running."""
+        if not self._stopping.is_set():
+            self._stopping.set()
+            self._messages.put(_STOP)
+
     def close(self, timeout: float = 30.0) -> None:
         """Finish the job being run, drop the rest (logged) and stop the worker."""
-        self._stopping.set()
-        self._messages.put(_STOP)
+        self.stop()
         self._thread.join(timeout)
         if self._thread.is_alive():
             logger.warning("the local sync worker did not stop within %.0f s", timeout)

@@ -2,9 +2,11 @@
 
 The tracked series are those the store has a sync status for (what
 ``GET /market-data/sync-status`` lists: every series synced at least once), plus the
-symbols the schedule's input names (``"symbols": ["NASDAQ:AAPL", ...]``, from the stack's
-context), so a new deployment keeps its configured symbols fresh before anyone syncs by
-hand. A series whose last sync found no such symbol is left out: syncing it again on every
+series the schedule's input names (``"symbols": ["NASDAQ:AAPL", ...]`` at each of
+``"intervals": ["1d", ...]``, from the stack's context: ``ScheduleDefinition.target_input``),
+so a new deployment keeps its configured symbols fresh before anyone syncs by hand.
+
+A series whose last sync found no such symbol is left out: syncing it again on every
 schedule would only fail again. The schedule's ``intervals`` limit which series it syncs.
 """
 
@@ -12,9 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from application.background import SyncJob
+from application.background import SyncJob, SyncQueue
 from config.schedules import ScheduleDefinition
 from domain.bars import SeriesKey
 from domain.errors import DomainError, SymbolNotFound
@@ -25,19 +27,46 @@ from domain.symbols import Symbol
 logger = logging.getLogger("pocketquant.scheduler")
 
 DEFAULT_SEED_INTERVAL = "1d"
-"""The interval of symbols named in the input of a schedule that covers every interval."""
+"""The interval of named symbols when the input names no intervals and the schedule covers
+every interval."""
 
 
+@runtime_checkable
 class BatchSyncQueue(Protocol):
+    """A queue that takes many jobs per call (SQS: ten per request)."""
+
     def enqueue_many(self, jobs: Sequence[SyncJob]) -> None: ...
+
+
+def enqueue_all(queue: SyncQueue, jobs: Sequence[SyncJob]) -> None:
+    if isinstance(queue, BatchSyncQueue):
+        queue.enqueue_many(jobs)
+        return
+    for job in jobs:
+        queue.enqueue(job)
 
 
 def _gave_up(status: SyncStatus) -> bool:
     return status.status is SyncState.FAILED and status.error_code == SymbolNotFound.code
 
 
-def _seeded(schedule: ScheduleDefinition, target_input: Mapping[str, Any]) -> set[SeriesKey]:
-    intervals = schedule.intervals or (DEFAULT_SEED_INTERVAL,)
+def _named_intervals(
+    schedule: ScheduleDefinition, target_input: Mapping[str, Any]
+) -> list[Interval]:
+    named = target_input.get("intervals")
+    if named is None:
+        named = schedule.intervals or (DEFAULT_SEED_INTERVAL,)
+    intervals: list[Interval] = []
+    for text in named:
+        try:
+            intervals.append(Interval.parse(str(text)))
+        except DomainError as error:
+            logger.warning("schedule %s: ignoring interval %r: %s", schedule.name, text, error)
+    return intervals
+
+
+def _named_series(schedule: ScheduleDefinition, target_input: Mapping[str, Any]) -> set[SeriesKey]:
+    intervals = _named_intervals(schedule, target_input)
     keys: set[SeriesKey] = set()
     for text in target_input.get("symbols") or ():
         try:
@@ -45,7 +74,7 @@ def _seeded(schedule: ScheduleDefinition, target_input: Mapping[str, Any]) -> se
         except DomainError as error:
             logger.warning("schedule %s: ignoring symbol %r: %s", schedule.name, text, error)
             continue
-        keys.update(SeriesKey(symbol, Interval.parse(interval)) for interval in intervals)
+        keys.update(SeriesKey(symbol, interval) for interval in intervals)
     return keys
 
 
@@ -56,7 +85,7 @@ def series_to_sync(
 ) -> list[SeriesKey]:
     """The series ``schedule`` syncs, in a stable order."""
     keys = {status.key for status in statuses if not _gave_up(status)}
-    keys |= _seeded(schedule, target_input)
+    keys |= _named_series(schedule, target_input)
     return sorted(key for key in keys if schedule.applies_to(key.interval.value))
 
 

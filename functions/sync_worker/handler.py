@@ -8,7 +8,6 @@ same handler with one-record events.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -19,21 +18,14 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from application.bootstrap import build_events, build_feed, build_store
-from config.settings import get_settings
+from application.bootstrap import get_services
 from functions.sync_worker.worker import SyncWorker
 
 
-@lru_cache(maxsize=1)
-def _worker() -> SyncWorker:
-    settings = get_settings()
-    return SyncWorker(
-        store=build_store(settings), feed=build_feed(settings), events=build_events(settings)
-    )
-
-
 def _record_handler(record: SQSRecord) -> None:
-    _worker().run(record.body)
+    services = get_services()
+    # The services' publisher keeps the query cache in step with the synced bars.
+    SyncWorker(store=services.store, feed=services.feed, events=services.events).run(record.body)
 
 
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
