@@ -147,7 +147,7 @@ class TradingViewConnection:
     async def _read_hello(self) -> None:
         """Wait for the hello; any method message that comes first is kept for ``receive``."""
         while self.hello is None and not self._pending:
-            await self._read_socket(self.timeout)
+            await self._read_socket(self.timeout, self.timeout)
 
     async def send(self, method: str, params: list[Any]) -> None:
         await self._send_text(codec.encode(method, params))
@@ -183,17 +183,18 @@ class TradingViewConnection:
         return self
 
     async def __anext__(self) -> codec.Message:
+        """``receive()``: each message must come within ``timeout`` (heartbeats do not count)."""
         return await self.receive()
 
-    async def _read_socket(self, wait: float, limit: float | None = None) -> None:
+    async def _read_socket(self, wait: float, limit: float) -> None:
+        """Read one websocket message within ``wait`` seconds (``limit`` is the whole
+        allowance, for the error message), echoing heartbeats and queueing messages."""
         socket = self._require_socket()
         try:
             async with asyncio.timeout(wait):
                 text = await socket.recv()
         except TimeoutError:
-            raise ReplyTimeout(
-                f"no reply from TradingView within {limit if limit is not None else wait:g}s"
-            ) from None
+            raise ReplyTimeout(f"no reply from TradingView within {limit:g}s") from None
         except ConnectionClosed as exc:
             raise _closed(exc) from exc
         if not isinstance(text, str):
