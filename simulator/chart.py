@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.tradingview.intervals import from_tradingview
 from domain.errors import FeedProtocolError
@@ -143,7 +143,7 @@ class ChartSessions:
             return
         try:
             ZoneInfo(str(zone))
-        except (ValueError, OSError, TypeError):
+        except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
             await self._critical(session.id, "invalid timezone", "switch_timezone", params)
             return
         # Bar times do not depend on the chart's zone: daily bars stay at the session open.

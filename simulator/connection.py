@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import time
 from typing import Any
@@ -20,6 +21,8 @@ from simulator.history import History
 from simulator.protocol import message
 from simulator.quotes import QuoteSessions
 from simulator.stats import SimulatorStats
+
+log = logging.getLogger(__name__)
 
 ANONYMOUS_TOKEN = "unauthorized_user_token"
 RELEASE = "registry.xtools.tv/tvbs_release/webchart:release_207-21"
@@ -186,7 +189,12 @@ class Connection:
             delay = self._config.reply_delay
             if delay > 0:
                 await asyncio.sleep(delay)
-            await self._handle(item.method, item.params)
+            try:
+                await self._handle(item.method, item.params)
+            except Exception:
+                # A simulator bug must not silently stall the connection: say so and go on.
+                log.exception("simulator failed on %s %r", item.method, item.params)
+                await self.send(message("critical_error", ["", "internal error", item.method]))
 
     async def _handle(self, method: str, params: list[Any]) -> None:
         if not self._authorized:
