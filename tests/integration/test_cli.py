@@ -1,0 +1,167 @@
+"""The ``pocketquant`` command end to end: a real process against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from adapters.stores.sqlite_store import SqliteBarStore
+from domain.bars import SeriesKey
+from domain.intervals import Interval
+from domain.symbols import Symbol
+from simulator.server import Simulator
+from tests.fixtures.simulator import SimulatorFactory
+
+AAPL_DAILY = SeriesKey(Symbol("NASDAQ", "AAPL"), Interval.D1)
+CLI_TIMEOUT = 60.0
+
+
+@dataclass
+class Completed:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+async def pocketquant(sim: Simulator, data_dir: Path, *args: str) -> Completed:
+    env = {
+        **os.environ,
+        "PQ_TRADINGVIEW_URL": sim.url,
+        "PQ_DATA_DIR": str(data_dir),
+        "PQ_TRADINGVIEW_TIMEOUT": "5",
+    }
+    for name in ("PQ_MONGODB_URI", "PQ_REDIS_URL", "PQ_TRADINGVIEW_TOKEN"):
+        env.pop(name, None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli.main",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(CLI_TIMEOUT):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return Completed(process.returncode, out.decode(), err.decode())
+
+
+def stored(data_dir: Path, key: SeriesKey) -> list[tuple[int, float, float | None]]:
+    store = SqliteBarStore(data_dir / "bars.sqlite3")
+    try:
+        return [(b.time, b.close, b.volume) for b in store.get_bars(key)]
+    finally:
+        store.close()
+
+
+async def test_sync_5000_daily_bars_then_print_them(simulator: Simulator, data_dir: Path) -> None:
+    synced = await pocketquant(
+        simulator, data_dir, "sync", "NASDAQ:AAPL", "--interval", "1d", "--bars", "5000"
+    )
+    assert synced.code == 0, synced.err
+    assert "5,000 stored" in synced.out
+    assert len(stored(data_dir, AAPL_DAILY)) == 5000
+
+    table = await pocketquant(simulator, data_dir, "bars", "NASDAQ:AAPL", "--limit", "3")
+    lines = table.out.splitlines()
+    assert table.code == 0 and lines[0].split() == [
+        "datetime",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+    ]
+    assert len(lines) == 4
+    # The simulator's history ends on Friday 2024-03-15; daily bars open at 09:30 New York.
+    assert lines[-1].startswith("2024-03-15T13:30:00Z")
+
+    as_json = await pocketquant(
+        simulator, data_dir, "bars", "NASDAQ:AAPL", "--limit", "2", "--format", "json"
+    )
+    records = json.loads(as_json.out)
+    assert [r["datetime"] for r in records] == ["2024-03-14T13:30:00Z", "2024-03-15T13:30:00Z"]
+    assert set(records[0]) == {"datetime", "open", "high", "low", "close", "volume"}
+
+    as_csv = await pocketquant(
+        simulator, data_dir, "bars", "NASDAQ:AAPL", "--limit", "2", "--format", "csv"
+    )
+    assert as_csv.out.splitlines()[0] == "datetime,open,high,low,close,volume"
+
+
+async def test_minute_sync_pages_past_5000_and_a_second_sync_adds_no_duplicates(
+    simulator: Simulator, data_dir: Path
+) -> None:
+    key = SeriesKey(Symbol("BINANCE", "BTCUSDT"), Interval.M1)
+    first = await pocketquant(
+        simulator, data_dir, "sync", "BINANCE:BTCUSDT", "--interval", "1m", "--bars", "12000"
+    )
+    assert first.code == 0, first.err
+    assert "12,000/12,000 bars" in first.err  # progress, page by page
+    bars = stored(data_dir, key)
+    times = [t for t, _, _ in bars]
+    assert len(bars) == 12000 and times == sorted(set(times))
+    assert all(b - a == 60 for a, b in itertools.pairwise(times))
+
+    again = await pocketquant(simulator, data_dir, "sync", "BINANCE:BTCUSDT", "--interval", "1m")
+    assert again.code == 0, again.err
+    assert "incremental" in again.out
+    assert stored(data_dir, key) == bars
+
+
+async def test_unknown_symbol_fails_fast_naming_it(simulator: Simulator, data_dir: Path) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    result = await pocketquant(simulator, data_dir, "sync", "NASDAQ:NOSUCHTICKER")
+    assert result.code == 1
+    assert "NASDAQ:NOSUCHTICKER" in result.err
+    assert loop.time() - started < 10
+
+
+async def test_dropped_connection_fails_cleanly_and_keeps_stored_bars(
+    simulator_factory: SimulatorFactory, data_dir: Path
+) -> None:
+    sim = await simulator_factory(max_bars_per_request=1000)
+    ok = await pocketquant(sim, data_dir, "sync", "NASDAQ:AAPL", "--bars", "1500")
+    assert ok.code == 0, ok.err
+    before = stored(data_dir, AAPL_DAILY)
+
+    sim.config.drop_after_messages = 5  # mid-way through the paged history
+    failed = await pocketquant(sim, data_dir, "sync", "NASDAQ:AAPL", "--bars", "4000", "--full")
+    assert failed.code == 1
+    last_line = failed.err.strip().splitlines()[-1]
+    assert last_line.startswith("error:") and "closed the connection" in last_line
+    assert "Traceback" not in failed.err
+    assert stored(data_dir, AAPL_DAILY) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (("sync", "AAPL"), "EXCHANGE:SYMBOL"),
+        (("sync", "NASDAQ:AAPL", "--interval", "1H"), "interval"),
+        (("sync", "NASDAQ:AAPL", "--bars", "0"), "n_bars"),
+        (("bars", "NASDAQ:AAPL", "--limit", "9999"), "limit"),
+        (("bars", "NASDAQ:AAPL", "--start", "yesterday"), "start"),
+        (("bars", "NASDAQ:AAPL"), "no bars stored"),
+    ],
+)
+async def test_bad_input_gives_a_message_and_status_1(
+    simulator: Simulator, data_dir: Path, args: tuple[str, ...], names: str
+) -> None:
+    result = await pocketquant(simulator, data_dir, *args)
+    assert result.code == 1
+    assert names in result.err and "Traceback" not in result.err
