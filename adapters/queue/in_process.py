@@ -19,10 +19,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.queue.errors import QueueUnavailable
 from adapters.queue.job_message import encode_job
 from adapters.queue.sqs_event import failed_message_ids, sqs_event, sqs_record
-from application.background import SyncJob
+from application.background import QueueUnavailable, SyncJob
 
 logger = logging.getLogger("pocketquant.queue")
 

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.queue.errors import QueueUnavailable
 from adapters.queue.job_message import encode_job
-from application.background import SyncJob
+from application.background import QueueUnavailable, SyncJob
 from config.settings import Settings
 
 if TYPE_CHECKING:

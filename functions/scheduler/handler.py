@@ -14,7 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from application.bootstrap import get_services
 from config.schedules import schedule_by_name
+from functions.common.observability import count, instrument
 from functions.scheduler.fan_out import enqueue_all, series_to_sync, sync_jobs
+
+SYNC_JOBS_SCHEDULED = "SyncJobsScheduled"
 
 logger = logging.getLogger("pocketquant.scheduler")
 
@@ -23,6 +26,7 @@ class UnknownSchedule(ValueError):
     """The invocation names no schedule of ``config.schedules``: a deployment mistake."""
 
 
+@instrument
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     name = event.get("schedule")
     try:
@@ -32,5 +36,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     services = get_services()
     keys = series_to_sync(schedule, services.store.list_statuses(), event)
     enqueue_all(services.sync_queue, sync_jobs(keys))
+    count(SYNC_JOBS_SCHEDULED, len(keys))
     logger.info("schedule %s: %d sync jobs enqueued", schedule.name, len(keys))
     return {"schedule": schedule.name, "enqueued": len(keys)}

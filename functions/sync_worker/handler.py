@@ -19,15 +19,36 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from application.bootstrap import get_services
-from functions.sync_worker.worker import SyncWorker
+from functions.common.observability import (
+    BARS_SYNCED,
+    SYNC_FAILURES,
+    begin_request,
+    count,
+    end_request,
+    instrument,
+)
+from functions.sync_worker.worker import JobOutcome, SyncWorker
 
 
 def _record_handler(record: SQSRecord) -> None:
     services = get_services()
     # The services' publisher keeps the query cache in step with the synced bars.
-    SyncWorker(store=services.store, feed=services.feed, events=services.events).run(record.body)
+    worker = SyncWorker(store=services.store, feed=services.feed, events=services.events)
+    token = begin_request(record.message_id)
+    try:
+        report = worker.run(record.body)
+    except Exception:
+        count(SYNC_FAILURES)
+        raise
+    finally:
+        end_request(token)
+    if report.outcome is JobOutcome.SYNCED:
+        count(BARS_SYNCED, report.bars_synced)
+    else:
+        count(SYNC_FAILURES)
 
 
+@instrument
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # One processor per invocation: it keeps the batch's state, and invocations may overlap
     # when the local queue and a test share this module.

@@ -49,18 +49,25 @@ class JobOutcome(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class JobReport:
+    outcome: JobOutcome
+    job_id: str | None = None
+    bars_synced: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class SyncWorker:
     store: BarStore
     feed: MarketDataFeed
     events: EventPublisher
 
-    def run(self, body: str) -> JobOutcome:
+    def run(self, body: str) -> JobReport:
         """Run the job in a message ``body``; raises when it should be tried again."""
         try:
             job = decode_job(body)
         except MalformedJob as error:
             logger.error("not a sync job, dropped: %s", error.message)
-            return JobOutcome.REJECTED
+            return JobReport(JobOutcome.REJECTED)
         try:
             result = asyncio.run(
                 sync_series(
@@ -69,7 +76,7 @@ class SyncWorker:
             )
         except PERMANENT_ERRORS as error:
             logger.warning("sync job %s for %s failed for good: %s", job.job_id, job.key, error)
-            return JobOutcome.REJECTED
+            return JobReport(JobOutcome.REJECTED, job.job_id)
         except DomainError as error:
             logger.warning("sync job %s for %s will be retried: %s", job.job_id, job.key, error)
             raise
@@ -80,4 +87,4 @@ class SyncWorker:
             result.bars_synced,
             result.total_bars,
         )
-        return JobOutcome.SYNCED
+        return JobReport(JobOutcome.SYNCED, job.job_id, result.bars_synced)

@@ -12,10 +12,9 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from moto import mock_aws
 
-from adapters.queue.errors import QueueUnavailable
 from adapters.queue.in_process import InProcessSyncQueue
 from adapters.queue.sqs import SqsSyncQueue
-from application.background import SyncJob
+from application.background import QueueUnavailable, SyncJob
 from local.lambda_context import LocalLambdaContext
 
 
