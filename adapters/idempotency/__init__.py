@@ -1,0 +1,1 @@
+"""Idempotency records for Powertools' ``CachePersistenceLayer``: Redis, or in process."""

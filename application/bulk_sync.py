@@ -1,0 +1,68 @@
+"""Sync many series at once: bounded concurrency, one outcome per series.
+
+A failure of one series is recorded in its outcome (and its sync status, by
+``sync_series``); it never fails the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from application.sync import SyncRequest, SyncResult, sync_series
+from domain.errors import DomainError
+from domain.ports import BarStore, EventPublisher, MarketDataFeed
+
+logger = logging.getLogger(__name__)
+
+MAX_BULK_SYMBOLS = 50
+DEFAULT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """The result of one series of a bulk sync: ``result`` or ``error``, never both."""
+
+    request: SyncRequest
+    result: SyncResult | None = None
+    error: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+async def sync_many(
+    requests: Sequence[SyncRequest],
+    *,
+    feed: MarketDataFeed,
+    store: BarStore,
+    events: EventPublisher,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> list[SyncOutcome]:
+    """Run every request, at most ``concurrency`` at a time; outcomes in request order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(request: SyncRequest) -> SyncOutcome:
+        async with gate:
+            try:
+                result = await sync_series(request, feed=feed, store=store, events=events)
+            except DomainError as error:
+                logger.warning("bulk sync of %s failed: %s", request.key, error.message)
+                return SyncOutcome(request=request, error=error)
+            return SyncOutcome(request=request, result=result)
+
+    return list(await asyncio.gather(*(one(request) for request in requests)))
+
+
+def unique_requests(requests: Sequence[SyncRequest]) -> list[SyncRequest]:
+    """Drop repeats of a series (first one wins): two syncs of one series would race."""
+    seen: set[object] = set()
+    unique: list[SyncRequest] = []
+    for request in requests:
+        if request.key not in seen:
+            seen.add(request.key)
+            unique.append(request)
+    return unique

@@ -1,0 +1,1 @@
+"""The ``api`` Lambda: every HTTP route of PocketQuant behind one Powertools resolver."""

@@ -1,0 +1,56 @@
+"""The one resolver of the api function; route modules register on it.
+
+OpenAPI metadata lives here too, so the Swagger UI at ``/docs``, ``/openapi.json`` and the
+committed ``openapi.json`` describe the same document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
+TITLE = "PocketQuant"
+API_VERSION = "1.0.0"
+DESCRIPTION = (
+    "Market data from TradingView: sync OHLCV bars into the store and read them back.\n\n"
+    'Every error answers `{"error": {"code", "message", "field"?, "correlation_id"}}`. '
+    "Send `X-Correlation-ID` to choose the id that is echoed on the response and logged. "
+    "POSTs accept an `Idempotency-Key`: the same key and body within 24 h replay the first "
+    "response without doing the work again; the same key with another body is a 422."
+)
+SECURITY_SCHEMES: dict[str, Any] = {
+    "apiKey": APIKey(name="x-api-key", in_=APIKeyIn.header, description="Required on AWS.")
+}
+SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
+
+MARKET_DATA_TAG = "market-data"
+OPS_TAG = "operations"
+
+
+def _serialize(body: Any) -> str:
+    return orjson.dumps(body).decode()
+
+
+app = APIGatewayRestResolver(enable_validation=True, serializer=_serialize)
+app.enable_swagger(
+    path="/docs",
+    title=TITLE,
+    version=API_VERSION,
+    description=DESCRIPTION,
+    security_schemes=SECURITY_SCHEMES,
+    security=SECURITY,
+)
+
+
+def openapi_json() -> str:
+    """The OpenAPI document of every route registered on ``app``, as JSON text."""
+    return app.get_openapi_json_schema(
+        title=TITLE,
+        version=API_VERSION,
+        description=DESCRIPTION,
+        security_schemes=SECURITY_SCHEMES,
+        security=SECURITY,
+    )

@@ -1,0 +1,42 @@
+"""``start_date`` and ``end_date`` of bar queries: ISO 8601, UTC unless an offset is given."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.errors import InvalidInput
+
+DATE_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}"
+    r"([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+DATE_DESCRIPTION = (
+    "ISO 8601 date or date-time, UTC unless an offset is given (2024-03-15, 2024-03-15T13:30:00Z)."
+)
+
+
+def _parse(field: str, text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, f"{text!r} is not an ISO 8601 date or date-time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _is_date_only(text: str) -> bool:
+    return len(text) == len("2024-03-15")
+
+
+def start_epoch(text: str | None) -> int | None:
+    """The first second the query includes."""
+    return None if text is None else int(_parse("start_date", text).timestamp())
+
+
+def end_epoch(text: str | None) -> int | None:
+    """The last second the query includes; a bare date includes that whole day."""
+    if text is None:
+        return None
+    moment = _parse("end_date", text)
+    if _is_date_only(text):
+        moment += timedelta(days=1, seconds=-1)
+    return int(moment.timestamp())

@@ -1,0 +1,30 @@
+"""Field types shared by requests and responses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+NAME_PATTERN = r"^[A-Za-z0-9._!-]{1,40}$"
+"""Tickers and exchanges as accepted; they are upper-cased, so ``^[A-Z0-9._!-]{1,40}$`` after."""
+
+SymbolName = Annotated[
+    str,
+    Field(
+        pattern=NAME_PATTERN,
+        description="Ticker as TradingView spells it (upper-cased), e.g. AAPL, NQ1!, BRK.B",
+        examples=["AAPL"],
+    ),
+    AfterValidator(str.upper),
+]
+ExchangeName = Annotated[
+    str,
+    Field(
+        pattern=NAME_PATTERN,
+        description="Exchange as TradingView spells it (upper-cased), e.g. NASDAQ, BINANCE",
+        examples=["NASDAQ"],
+    ),
+    AfterValidator(str.upper),
+]
+Timestamp = Annotated[str, Field(description="ISO 8601 UTC", examples=["2024-03-15T13:30:00Z"])]

@@ -1,0 +1,69 @@
+"""``GET /health``: 200 when the store answers (``degraded`` if only the cache is down), 503
+when it does not; the 503 body carries the checks and the usual ``error`` object."""
+
+from __future__ import annotations
+
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from application.bootstrap import get_services
+from application.health import Overall, assess, check_cache, check_store
+from functions.api.app import API_VERSION, OPS_TAG, app
+from functions.api.models.responses import HealthResponse
+from functions.api.routes.openapi_responses import COMMON_ERRORS, responses
+from functions.common.errors import error_detail
+from functions.common.http import json_response
+
+
+@cache
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pocketquant")
+    except PackageNotFoundError:  # a Lambda layer carries the code, not the distribution
+        return API_VERSION
+
+
+@app.get(
+    "/health",
+    summary="Health of the service and its dependencies",
+    tags=[OPS_TAG],
+    responses={
+        **responses(HealthResponse, errors=COMMON_ERRORS),
+        503: {
+            "description": "The store is down: the checks say which, `error` says why.",
+            "content": {"application/json": {"model": HealthResponse}},
+        },
+    },
+)
+def get_health() -> Response[str]:
+    services = get_services()
+    store_backend = (
+        "mongodb"
+        if services.settings.mongodb_uri or services.settings.mongodb_secret_arn
+        else "sqlite"
+    )
+    health = assess(check_store(lambda: services.store, store_backend), check_cache(services.cache))
+    body: dict[str, Any] = {
+        "status": health.overall.value,
+        "checks": {
+            name: {
+                "status": "ok" if check.ok else "down",
+                "backend": check.backend,
+                "detail": check.detail,
+            }
+            for name, check in health.checks.items()
+        },
+        "version": package_version(),
+    }
+    if health.overall is Overall.UNAVAILABLE:
+        store = health.checks["store"]
+        body["error"] = error_detail(
+            "dependency_unavailable", f"the bar store is down: {store.detail}"
+        )
+        return json_response(body, HTTPStatus.SERVICE_UNAVAILABLE)
+    return json_response(body)

@@ -1,0 +1,45 @@
+"""The ``responses`` of a route in the OpenAPI document: its success model and its errors."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from pydantic import BaseModel
+
+from functions.common.errors import ErrorBody
+
+_ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON.",
+    404: "Not found (see error.code).",
+    409: "A request with this Idempotency-Key is still running.",
+    413: "The body is larger than the API accepts.",
+    415: "The body is not JSON.",
+    422: "A field breaks a rule (error.field names it), or the Idempotency-Key was used "
+    "with another body.",
+    500: "Unexpected failure.",
+    502: "TradingView refused the request (authentication, entitlement or bad data).",
+    503: "A dependency (store, TradingView, queue, idempotency records) is unavailable.",
+}
+COMMON_ERRORS = (413, 422, 500)
+"""What any route may answer: an oversized or invalid request, or a failure of ours."""
+STORE_ERRORS = (*COMMON_ERRORS, 503)
+FEED_ERRORS = (400, 404, 409, 415, 502, *STORE_ERRORS)
+
+
+def responses(
+    model: type[BaseModel],
+    *,
+    status: int = 200,
+    description: str = "OK",
+    errors: tuple[int, ...] = STORE_ERRORS,
+) -> dict[int, Any]:
+    documented: dict[int, Any] = {
+        status: {"description": description, "content": {"application/json": {"model": model}}}
+    }
+    for code in sorted(set(errors)):
+        documented[code] = {
+            "description": _ERROR_DESCRIPTIONS.get(code, HTTPStatus(code).phrase),
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+    return documented

@@ -1,0 +1,79 @@
+"""``POST /market-data/sync``, ``/sync/bulk`` and ``/sync/background``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from pydantic import BaseModel
+
+from functions.api.app import MARKET_DATA_TAG, app
+from functions.api.commands import background_sync_command, bulk_sync_command, sync_command
+from functions.api.idempotency import IDEMPOTENCY_HEADER, REPLAY_HEADER, IdempotentCommand
+from functions.api.models.requests import BulkSyncBody, SyncBody
+from functions.api.models.responses import BackgroundSyncResponse, BulkSyncResponse, SyncResponse
+from functions.api.routes.openapi_responses import COMMON_ERRORS, FEED_ERRORS, responses
+from functions.common.http import json_response
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=255,
+        description="Same key and body within 24 h: the first response is replayed and the "
+        "work done once. Same key, other body: 422.",
+    ),
+]
+
+
+def _respond(command: IdempotentCommand, body: BaseModel, key: str | None) -> Response[str]:
+    result, replayed = command(body.model_dump(mode="json"), key, lambda_context=app.lambda_context)
+    headers = {REPLAY_HEADER: "true"} if replayed else None
+    return json_response(result["body"], result["status_code"], headers)
+
+
+@app.post(
+    "/market-data/sync",
+    summary="Sync one series now",
+    description="Fetch bars from TradingView, store them (an upsert) and report the series.",
+    tags=[MARKET_DATA_TAG],
+    responses=responses(SyncResponse, errors=FEED_ERRORS),
+)
+def post_sync(
+    body: Annotated[SyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
+) -> Response[str]:
+    return _respond(sync_command, body, idempotency_key)
+
+
+@app.post(
+    "/market-data/sync/bulk",
+    summary="Sync up to 50 symbols now",
+    description="One result per symbol; a symbol that fails does not fail the others.",
+    tags=[MARKET_DATA_TAG],
+    responses=responses(BulkSyncResponse, errors=(400, 409, 415, *COMMON_ERRORS, 503)),
+)
+def post_bulk_sync(
+    body: Annotated[BulkSyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
+) -> Response[str]:
+    return _respond(bulk_sync_command, body, idempotency_key)
+
+
+@app.post(
+    "/market-data/sync/background",
+    summary="Queue a sync",
+    description="Answers 202 with a job id at once; the sync runs on the queue and shows in "
+    "the sync status when done.",
+    tags=[MARKET_DATA_TAG],
+    responses=responses(
+        BackgroundSyncResponse,
+        status=202,
+        description="Queued",
+        errors=(400, 409, 415, *COMMON_ERRORS, 503),
+    ),
+)
+def post_background_sync(
+    body: Annotated[SyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
+) -> Response[str]:
+    return _respond(background_sync_command, body, idempotency_key)

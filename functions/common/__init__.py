@@ -1,0 +1,1 @@
+"""Plumbing every handler shares: observability, and domain errors as HTTP responses."""

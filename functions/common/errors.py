@@ -1,0 +1,99 @@
+"""Errors as HTTP: the one error body, and the status of every domain error.
+
+Every 4xx and 5xx answer has the body ``{"error": {"code", "message", "field"?,
+"correlation_id"}}``: ``code`` is stable and machine-readable, ``message`` says what to do.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import orjson
+from pydantic import BaseModel, Field
+
+from application.background import QueueUnavailable
+from domain.errors import (
+    AuthenticationRejected,
+    DomainError,
+    FeedProtocolError,
+    FeedUnavailable,
+    InvalidBar,
+    InvalidInput,
+    NotEntitled,
+    SeriesNotTracked,
+    StoreUnavailable,
+    SymbolNotFound,
+)
+from functions.common.observability import current_correlation_id
+
+
+class IdempotencyKeyReused(DomainError):
+    """The Idempotency-Key was used before with another body."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyInProgress(DomainError):
+    """A request with this Idempotency-Key is still being answered."""
+
+    code = "idempotency_in_progress"
+
+
+class IdempotencyUnavailable(DomainError):
+    """The idempotency records cannot be read or written, so the work cannot run once-only."""
+
+    code = "idempotency_unavailable"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(
+        description="Stable, machine-readable error code.", examples=["invalid_input"]
+    )
+    message: str = Field(description="What went wrong and what to do about it.")
+    field: str | None = Field(
+        None, description="The request field at fault, for input errors.", examples=["limit"]
+    )
+    correlation_id: str = Field(description="Quote it when asking about this request.")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
+    InvalidInput: HTTPStatus.UNPROCESSABLE_ENTITY,
+    SymbolNotFound: HTTPStatus.NOT_FOUND,
+    SeriesNotTracked: HTTPStatus.NOT_FOUND,
+    AuthenticationRejected: HTTPStatus.BAD_GATEWAY,
+    NotEntitled: HTTPStatus.BAD_GATEWAY,
+    FeedProtocolError: HTTPStatus.BAD_GATEWAY,
+    InvalidBar: HTTPStatus.BAD_GATEWAY,  # the feed sent bars that break the rules
+    FeedUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    QueueUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    IdempotencyKeyReused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    IdempotencyInProgress: HTTPStatus.CONFLICT,
+    IdempotencyUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+"""Subclasses map through their nearest listed base; anything unlisted is a 500."""
+
+
+def status_of(error: DomainError) -> HTTPStatus:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def error_detail(code: str, message: str, field: str | None = None) -> dict[str, str]:
+    """The ``error`` object, stamped with the current correlation id."""
+    detail = {"code": code, "message": message}
+    if field is not None:
+        detail["field"] = field
+    detail["correlation_id"] = current_correlation_id()
+    return detail
+
+
+def error_body(code: str, message: str, field: str | None = None) -> str:
+    """The serialized error body."""
+    return orjson.dumps({"error": error_detail(code, message, field)}).decode()
