@@ -1,0 +1,1 @@
+"""PocketQuant's AWS infrastructure (CDK): one construct per capability, a thin stack."""
