@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +14,7 @@ from simulator.catalogue import Listing, find, parse_symbol_spec, resolved_metad
 from simulator.clock import SimClock
 from simulator.config import SimulatorConfig
 from simulator.history import History
+from simulator.prices import Row
 from simulator.protocol import Outbox, bulk_message, message, method_info
 from simulator.stats import SimulatorStats
 
@@ -35,6 +35,7 @@ class _Series:
     """Open time of the oldest bar sent so far; the next page ends there."""
     sent: int = 0
     exhausted: bool = False
+    newest: Row | None = None
     live: asyncio.Task[None] | None = None
 
 
@@ -277,6 +278,8 @@ class ChartSessions:
             page = None
         rows = page.rows if page is not None else []
         if rows:
+            if first:
+                series.newest = rows[-1]
             series.oldest = int(rows[0][0])
             series.sent += len(rows)
         if len(rows) < want:
@@ -329,20 +332,26 @@ class ChartSessions:
         await self._out.send(*frames)
 
     async def _live_updates(self, session: _ChartSession, series: _Series) -> None:
-        """``du`` updates of the newest bar as the quote clock moves (``config.live_bars``)."""
-        history = self._history
+        """``du`` updates of the newest bar as the quote clock moves (``config.live_bars``).
+
+        An update of the current bar keeps its ``i``; a new bar takes the next one.
+        """
+        index = max(series.sent - 1, 0)
+        last = series.newest
         while True:
             await asyncio.sleep(self._config.quote_interval)
             t = int(self._clock.quote_time())
-            page = history.page(series.listing, series.interval, t + 1, 1, t)
-            if not page.rows:
+            row = self._history.current_bar(series.listing, series.interval, t)
+            if row is None or row == last:
                 continue
+            if last is not None and row[0] > last[0]:
+                index += 1
+            last = row
             body = {
                 series.series_id: {
-                    "s": [{"i": max(series.sent - 1, 0), "v": page.rows[-1]}],
+                    "s": [{"i": index, "v": row}],
                     "ns": {"d": "", "indexes": "nochange"},
                     "t": series.turnaround,
                 }
             }
-            with contextlib.suppress(Exception):
-                await self._out.send(message("du", [session.id, body], t=t))
+            await self._out.send(message("du", [session.id, body], t=t))

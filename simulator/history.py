@@ -59,3 +59,11 @@ class History:
         if len(self._pages) > _CACHE_SIZE:
             self._pages.popitem(last=False)
         return page
+
+    def current_bar(self, listing: Listing, interval: Interval, now: int) -> Row | None:
+        """The bar in progress at ``now`` (or the last one before it), not cached."""
+        timeline = self.timeline(listing)
+        period = next(timeline.backward(now + 1, interval, listing.listed_epoch), None)
+        if period is None:
+            return None
+        return self.model(listing).bars([period], interval, now)[0]
