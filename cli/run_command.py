@@ -1,0 +1,93 @@
+"""``pocketquant run``: the whole system on this machine, until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from config.settings import Settings
+from local.stack import DEFAULT_HOST, DEFAULT_PORT, Feed, LocalStack, StackOptions
+
+
+def add_run_command(subparsers: Any) -> None:
+    """Register ``run`` on the ``pocketquant`` sub-command parsers."""
+    run = subparsers.add_parser(
+        "run",
+        help="run the local stack: HTTP API, background syncs, schedules",
+        description=(
+            "Start the HTTP API on loopback with the background sync worker and the "
+            "scheduled syncs, all in this process. Ctrl-C stops it."
+        ),
+    )
+    run.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
+    run.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    run.add_argument(
+        "--feed",
+        choices=[feed.value for feed in Feed],
+        default=Feed.TRADINGVIEW.value,
+        help="tradingview (default) or the built-in simulator, for use with no internet",
+    )
+    run.set_defaults(handler=run_local_stack)
+
+
+def _store_line(settings: Settings) -> str:
+    if settings.mongodb_uri is not None or settings.mongodb_secret_arn:
+        return f"MongoDB, database {settings.mongodb_db}"
+    return f"SQLite {settings.sqlite_path.resolve()}"
+
+
+def _feed_line(stack: LocalStack) -> str:
+    if stack.simulator is not None:
+        return f"TradingView simulator at {stack.simulator.url}"
+    return f"TradingView at {stack.settings.tradingview_url}"
+
+
+def describe(stack: LocalStack) -> list[str]:
+    """Where to look, as the lines ``pocketquant run`` prints. Never a secret."""
+    settings = stack.settings
+    url = stack.url
+    lines = [
+        f"PocketQuant is running at {url}",
+        f"  API docs   {url}/docs",
+        f"  OpenAPI    {url}/openapi.json",
+        f"  health     {url}/health",
+        f"  store      {_store_line(settings)}",
+        f"  cache      {'Redis' if settings.redis_url is not None else 'in-process'}",
+        f"  feed       {_feed_line(stack)}",
+        f"  events     {settings.event_bus_name or 'in-process (logged)'}",
+        "  API key    "
+        + ("required: send x-api-key (PQ_API_KEY)" if settings.api_key else "not required"),
+    ]
+    if stack.scheduler is not None:
+        for at, schedule in stack.scheduler.upcoming(datetime.now(UTC)):
+            lines.append(f"  schedule   {schedule.name}: next at {at:%Y-%m-%d %H:%M} UTC")
+    lines.append("Ctrl-C stops it.")
+    return lines
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        # A second Ctrl-C while stopping ends the process at once.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+
+def run_local_stack(args: argparse.Namespace, settings: Settings) -> int:
+    logging.getLogger("pocketquant").setLevel(settings.log_level.upper())
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    options = StackOptions(host=args.host, port=args.port, feed=Feed(args.feed))
+    with LocalStack(settings, options) as stack:
+        print("\n".join(describe(stack)), flush=True)
+        stop.wait()
+        print("stopping…", flush=True)
+    print("stopped.", flush=True)
+    return 0

@@ -1,0 +1,166 @@
+"""The whole system in one process: what ``pocketquant run`` supervises.
+
+Started in dependency order and stopped in reverse:
+
+1. the TradingView simulator (``feed="simulator"``), with the feed pointed at it;
+2. the services container, built from those settings, installed for every handler;
+3. the in-process sync queue, running jobs through the sync-worker handler;
+4. the local scheduler, firing ``config.schedules`` through the scheduler handler;
+5. the streamer (a hook: :meth:`LocalStack._start_streamer`);
+6. the HTTP gateway in front of the api handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from adapters.queue.in_process import InProcessSyncQueue
+from application.bootstrap import Services, use_services
+from config.schedules import SCHEDULES, ScheduleDefinition
+from config.settings import Settings
+from local.gateway import RunningGateway, serve
+from local.lambda_context import LocalLambdaContext
+from local.scheduler import LocalScheduler
+from local.simulator_thread import RunningSimulator
+
+logger = logging.getLogger("pocketquant.local")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+class Feed(Enum):
+    TRADINGVIEW = "tradingview"
+    SIMULATOR = "simulator"
+
+
+@dataclass(frozen=True, slots=True)
+class StackOptions:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    feed: Feed = Feed.TRADINGVIEW
+    scheduler: bool = True
+    retry_delay_s: float = 5.0
+    """Wait before a failed background job is delivered again (SQS's visibility timeout)."""
+
+
+@dataclass
+class _Parts:
+    """What is running, in start order; closed in reverse."""
+
+    closers: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+
+    def add(self, name: str, close: Callable[[], None]) -> None:
+        self.closers.append((name, close))
+
+    def close_all(self) -> None:
+        while self.closers:
+            name, close = self.closers.pop()
+            try:
+                close()
+            except Exception:
+                logger.exception("stopping the %s failed", name)
+
+
+class LocalStack:
+    """Start with :meth:`start` (or ``with``); stop with :meth:`close`."""
+
+    def __init__(self, settings: Settings, options: StackOptions | None = None) -> None:
+        self.options = options or StackOptions()
+        self.settings = settings
+        self.simulator: RunningSimulator | None = None
+        self.services: Services | None = None
+        self.queue: InProcessSyncQueue | None = None
+        self.scheduler: LocalScheduler | None = None
+        self.gateway: RunningGateway | None = None
+        self._parts = _Parts()
+
+    @property
+    def url(self) -> str:
+        if self.gateway is None:
+            raise RuntimeError("the local stack is not running")
+        return self.gateway.url
+
+    def start(self) -> LocalStack:
+        try:
+            self._start_simulator()
+            self._start_services()
+            self._start_queue()
+            self._start_scheduler()
+            self._start_streamer()
+            self._start_gateway()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        self._parts.close_all()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start_simulator(self) -> None:
+        if self.options.feed is not Feed.SIMULATOR:
+            return
+        self.simulator = RunningSimulator()
+        self._parts.add("simulator", self.simulator.close)
+        # The services are built from these settings, so the feed dials the simulator.
+        self.settings = self.settings.model_copy(update={"tradingview_url": self.simulator.url})
+
+    def _start_services(self) -> None:
+        services = Services(self.settings)
+        previous = use_services(services)
+        self.services = services
+
+        def uninstall() -> None:
+            use_services(previous)
+            services.close()
+
+        self._parts.add("services", uninstall)
+
+    def _start_queue(self) -> None:
+        from functions.sync_worker.handler import handler as sync_worker_handler
+
+        assert self.services is not None
+        self.queue = InProcessSyncQueue(
+            sync_worker_handler,
+            lambda: LocalLambdaContext("pocketquant-sync-worker"),
+            retry_delay_s=self.options.retry_delay_s,
+        )
+        self.services.set_sync_queue(self.queue)
+        self._parts.add("sync worker", self.queue.close)
+
+    def _start_scheduler(self) -> None:
+        if not self.options.scheduler:
+            return
+        from functions.scheduler.handler import handler as scheduler_handler
+
+        def fire(schedule: ScheduleDefinition) -> None:
+            # No configured symbol list locally: the schedules sync what the store tracks.
+            scheduler_handler(
+                schedule.target_input((), ()), LocalLambdaContext("pocketquant-scheduler")
+            )
+
+        self.scheduler = LocalScheduler(SCHEDULES, fire)
+        self.scheduler.start()
+        self._parts.add("scheduler", self.scheduler.close)
+
+    def _start_streamer(self) -> None:
+        """Hook for the live-quote streamer: start it here and register its close.
+
+        It belongs between the scheduler and the gateway, so the quote routes find it
+        running and it stops after the gateway stopped taking requests.
+        """
+
+    def _start_gateway(self) -> None:
+        from functions.api.handler import handler as api_handler
+
+        self.gateway = serve(api_handler, self.options.host, self.options.port, self.settings)
+        self._parts.add("gateway", self.gateway.close)
