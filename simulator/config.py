@@ -20,7 +20,8 @@ class SimulatorConfig:
     heartbeat_timeout: float = 30.0
     """A client that has not echoed a heartbeat this many seconds after it was sent is closed."""
     drop_after_messages: int | None = None
-    """Abort a connection once it has been sent this many messages (heartbeats not counted)."""
+    """Abort a connection once it has been sent this many websocket messages (the hello counts,
+    heartbeats do not)."""
     reply_delay: float = 0.0
     """Seconds to wait before answering each client message."""
     reject_token: bool = False

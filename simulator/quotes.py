@@ -84,10 +84,12 @@ class QuoteBook:
         opens, closes = days[0]
         session = listing.trading_session
         in_session = session.is_24x7 or session.trading_day_of(now) is not None
-        last_trade = now if now < closes else closes - 1
-        lp = model.price(last_trade)
+        # After the close the last price is the daily bar's close, traded a second before it.
+        priced_at = min(now, closes)
+        last_trade = min(now, closes - 1)
+        lp = model.price(priced_at)
         if sub.session_open != opens:
-            row = model.bars([(opens, closes)], Interval.D1, last_trade)[0]
+            row = model.bars([(opens, closes)], Interval.D1, priced_at)[0]
             sub.session_open, sub.high, sub.low = opens, row[2], row[3]
         sub.high, sub.low = max(sub.high, lp), min(sub.low, lp)
         prev_close = model.price(days[1][1]) if len(days) > 1 else model.price(opens)
@@ -98,7 +100,7 @@ class QuoteBook:
             "ch": change,
             "chp": round(change / prev_close * 100, 2),
             "volume": (
-                model.session_volume(opens, closes, last_trade) if listing.has_volume else NO_VOLUME
+                model.session_volume(opens, closes, priced_at) if listing.has_volume else NO_VOLUME
             ),
             "high_price": sub.high,
             "low_price": sub.low,

@@ -409,3 +409,40 @@ def test_fast_timeline_agrees_with_the_domain_rules(key: str) -> None:
                 islice(iter_periods_backward(end, interval, listing.trading_session), n)
             )
             assert list(islice(timeline.backward(end, interval), n)) == expected, interval
+
+
+async def test_modify_series_reloads_with_the_new_resolution(
+    simulator: Simulator, raw_client: RawClientFactory
+) -> None:
+    client = await raw_client(simulator)
+    first = bars_of(await request(client, "BINANCE:BTCUSDT", "1D", 20))
+    await client.send(("modify_series", ["cs_test", "sds_1", "s2", "sds_sym_1", "60", ""]))
+    messages = await client.until("series_completed")
+    assert [m.method for m in messages] == [
+        "series_loading",
+        "timescale_update",
+        "series_completed",
+    ]
+    assert messages[0].params == ["cs_test", "sds_1", "s2"]
+    assert completed(messages) == {"rt_update_period": 5}
+    assert messages[-1].params[3] == "s2"
+    hourly = bars_of(messages)
+    assert len(hourly) == len(first) == 20
+    assert hourly[1].time - hourly[0].time == 3600
+
+
+async def test_deleted_sessions_and_removed_series_are_gone(
+    simulator: Simulator, raw_client: RawClientFactory
+) -> None:
+    client = await raw_client(simulator)
+    await request(client, "NASDAQ:AAPL", "1D", 5)
+    await client.send(
+        ("remove_series", ["cs_test", "sds_1"]),
+        ("request_more_data", ["cs_test", "sds_1", 10]),
+    )
+    assert (await client.next()).params[1] == "invalid parameters"
+    await client.send(
+        ("chart_delete_session", ["cs_test"]),
+        ("resolve_symbol", ["cs_test", "sds_sym_2", spec("NASDAQ:AAPL")]),
+    )
+    assert (await client.next()).params[:2] == ["cs_test", "unknown_session_id"]

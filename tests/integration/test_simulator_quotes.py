@@ -173,3 +173,25 @@ async def test_removed_symbols_and_deleted_sessions_stop_updating(
     await client.send(("quote_add_symbols", ["qs_test", "BINANCE:BTCUSDT"]))
     reply = await client.until("critical_error")
     assert reply[-1].params[:2] == ["qs_test", "unknown_session_id"]
+
+
+async def test_quotes_agree_with_the_daily_bar_of_the_session(
+    simulator: Simulator, raw_client: RawClientFactory
+) -> None:
+    client = await raw_client(simulator)
+    await client.send(
+        ("chart_create_session", ["cs_q", ""]),
+        ("resolve_symbol", ["cs_q", "sds_sym_1", "NASDAQ:AAPL"]),
+        ("create_series", ["cs_q", "sds_1", "s1", "sds_sym_1", "1D", 2, ""]),
+    )
+    update = next(
+        m for m in await client.until("series_completed") if m.method == "timescale_update"
+    )
+    previous, today = (row["v"] for row in update.params[1]["sds_1"]["s"])
+    await subscribe(client, "NASDAQ:AAPL")
+    v = (await client.next()).params[1]["v"]
+    assert v["current_session"] == "out_of_session"  # 16:00 New York
+    assert v["open_time"] == today[0]
+    assert [v["open_price"], v["high_price"], v["low_price"], v["lp"]] == today[1:5]
+    assert v["volume"] == today[5]
+    assert v["prev_close_price"] == previous[4]
