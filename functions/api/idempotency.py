@@ -1,8 +1,9 @@
 """Idempotent POSTs: Powertools' ``idempotent_function`` on each command.
 
 The record key is the ``Idempotency-Key`` header; the validated body is the payload whose
-hash must match on a replay. Records live 24 h in Redis (``CachePersistenceLayer``) or, with
-no Redis configured, in process (the same layer over an in-memory client). Only a command
+hash must match on a replay. Records live 24 h in Redis (``CachePersistenceLayer``, see
+``adapters.idempotency.persistence``) or, with no Redis configured, in process (the same
+layer over an in-memory client). Only a command
 that returns is recorded: one that raises leaves no record, so a retry runs it again.
 
 Powertools' idempotency module costs ~0.2 s to import, so it is imported, and the command
@@ -76,9 +77,8 @@ class IdempotentCommand:
                 IdempotencyConfig,
                 idempotent_function,
             )
-            from aws_lambda_powertools.utilities.idempotency.persistence.cache import (
-                CachePersistenceLayer,
-            )
+
+            from adapters.idempotency.persistence import record_store
 
             config = IdempotencyConfig(
                 event_key_jmespath="idempotency_key",
@@ -87,7 +87,7 @@ class IdempotentCommand:
                 expires_after_seconds=EXPIRY_S,
             )
             # One layer per command: Powertools keeps the key prefix on the layer.
-            layer = CachePersistenceLayer(client=services.idempotency_records)
+            layer = record_store(services.idempotency_records)
             wrapped = idempotent_function(
                 data_keyword_argument="call",
                 persistence_store=layer,

@@ -27,6 +27,13 @@ from functions.api.routes.openapi_responses import STORE_ERRORS, responses
 from functions.common.http import json_response
 from functions.common.observability import CACHE_ERRORS, CACHE_HITS, CACHE_MISSES, count
 
+CACHE_HEADER = "X-Cache"
+"""``hit``, ``miss``, or ``bypass`` when the cache was unavailable and the store answered."""
+CACHE_HEADER_VALUES = {
+    CacheOutcome.HIT: "hit",
+    CacheOutcome.MISS: "miss",
+    CacheOutcome.ERROR: "bypass",
+}
 CACHE_METRICS = {
     CacheOutcome.HIT: CACHE_HITS,
     CacheOutcome.MISS: CACHE_MISSES,
@@ -64,4 +71,4 @@ def get_ohlcv(
     services = get_services()
     found = query_body(query, store=services.store, cache=services.cache, render=render_bars)
     count(CACHE_METRICS[found.outcome])
-    return json_response(found.body)
+    return json_response(found.body, headers={CACHE_HEADER: CACHE_HEADER_VALUES[found.outcome]})
