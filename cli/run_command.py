@@ -8,10 +8,17 @@ import signal
 import threading
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config.settings import Settings
-from local.stack import DEFAULT_HOST, DEFAULT_PORT, Feed, LocalStack, StackOptions
+
+if TYPE_CHECKING:
+    from local.stack import LocalStack
+
+# Kept here, not imported from local.stack, so `pocketquant --help` stays quick to start.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+FEEDS = ("tradingview", "simulator")
 
 
 def add_run_command(subparsers: Any) -> None:
@@ -28,8 +35,8 @@ def add_run_command(subparsers: Any) -> None:
     run.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
     run.add_argument(
         "--feed",
-        choices=[feed.value for feed in Feed],
-        default=Feed.TRADINGVIEW.value,
+        choices=FEEDS,
+        default=FEEDS[0],
         help="tradingview (default) or the built-in simulator, for use with no internet",
     )
     run.set_defaults(handler=run_local_stack)
@@ -81,13 +88,22 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def run_local_stack(args: argparse.Namespace, settings: Settings) -> int:
+    from local.stack import Feed, LocalStack, StackOptions
+
     logging.getLogger("pocketquant").setLevel(settings.log_level.upper())
     stop = threading.Event()
     _stop_on_signals(stop)
     options = StackOptions(host=args.host, port=args.port, feed=Feed(args.feed))
-    with LocalStack(settings, options) as stack:
+    try:
+        stack = LocalStack(settings, options).start()
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}; try --port")
+        return 1
+    try:
         print("\n".join(describe(stack)), flush=True)
         stop.wait()
         print("stopping…", flush=True)
+    finally:
+        stack.close()
     print("stopped.", flush=True)
     return 0
