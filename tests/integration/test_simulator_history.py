@@ -418,11 +418,8 @@ async def test_modify_series_reloads_with_the_new_resolution(
     first = bars_of(await request(client, "BINANCE:BTCUSDT", "1D", 20))
     await client.send(("modify_series", ["cs_test", "sds_1", "s2", "sds_sym_1", "60", ""]))
     messages = await client.until("series_completed")
-    assert [m.method for m in messages] == [
-        "series_loading",
-        "timescale_update",
-        "series_completed",
-    ]
+    methods = [m.method for m in messages]
+    assert methods == ["series_loading", "timescale_update", "series_timeframe", "series_completed"]
     assert messages[0].params == ["cs_test", "sds_1", "s2"]
     assert completed(messages) == {"rt_update_period": 5}
     assert messages[-1].params[3] == "s2"
