@@ -21,6 +21,7 @@ from simulator.stats import SimulatorStats
 NODE = "sim1-charts-free-1-runner-1"
 MODE = "streaming"
 RT_UPDATE_PERIOD = 5
+STANDARD_MINUTES = frozenset({"1", "3", "5", "15", "30", "45", "60", "120", "180", "240"})
 
 
 @dataclass
@@ -64,6 +65,17 @@ class _ChartSession:
 def _positive_int(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
+    return None
+
+
+def _entitlement_refusal(resolution: Any) -> str | None:
+    """``series_error`` reason for a well-formed resolution a free account cannot have."""
+    if not isinstance(resolution, str) or not resolution[:-1].isdigit():
+        return None
+    if resolution.endswith("S"):
+        return "seconds_not_entitled"
+    if resolution.isdigit() and resolution not in STANDARD_MINUTES:
+        return "custom_resolution"
     return None
 
 
@@ -186,6 +198,17 @@ class ChartSessions:
         await self._out.send(message("symbol_error", [session.id, symbol_id, "invalid symbol"]))
 
     async def _create_series(self, session: _ChartSession, method: str, params: list[Any]) -> None:
+        refusal = _entitlement_refusal(params[4] if len(params) > 4 else None)
+        if refusal is not None and all(isinstance(p, str) for p in params[1:4]):
+            # Valid TradingView resolutions this (free) account may not use.
+            series_id, turnaround = params[1], params[2]
+            await self._out.send(
+                message("series_loading", [session.id, series_id, turnaround]),
+            )
+            await self._out.send(
+                message("series_error", [session.id, series_id, turnaround, refusal])
+            )
+            return
         parsed = self._parse_series_params(session, method, params)
         if parsed is None:
             await self._critical(session.id, "invalid parameters", method, params)
@@ -211,8 +234,6 @@ class ChartSessions:
                 message("series_error", [session.id, series_id, turnaround, "resolve error"])
             )
             return
-        if method == "modify_series" and old is not None:
-            count = old.requested
         series = _Series(series_id, turnaround, symbol_id, listing, interval, count)
         session.series[series_id] = series
         now = self._clock.history_end()
@@ -255,7 +276,7 @@ class ChartSessions:
         return series_id, turnaround, symbol_id, interval, count, end
 
     async def _request_more_data(self, session: _ChartSession, params: list[Any]) -> None:
-        series = session.series.get(params[1]) if len(params) > 2 else None
+        series = session.series.get(str(params[1])) if len(params) > 2 else None
         count = _positive_int(params[2]) if len(params) > 2 else None
         if series is None or count is None:
             await self._critical(session.id, "invalid parameters", "request_more_data", params)

@@ -361,7 +361,7 @@ async def test_unknown_symbol_alone_gets_symbol_error(
     assert (reply.method, reply.params) == ("symbol_error", ["cs_1", "sds_sym_1", "invalid symbol"])
 
 
-@pytest.mark.parametrize("resolution", ["15m", "1h", "XX", "1d", "20"])
+@pytest.mark.parametrize("resolution", ["15m", "1h", "XX", "1d", "H"])
 async def test_non_tradingview_resolutions_are_critical_errors(
     simulator: Simulator, raw_client: RawClientFactory, resolution: str
 ) -> None:
@@ -373,6 +373,18 @@ async def test_non_tradingview_resolutions_are_critical_errors(
         "invalid parameters",
         f'method: create_series. args: "[sds_1, s1, sds_sym_1, {resolution}, 300, ]"',
     ]
+
+
+@pytest.mark.parametrize(
+    ("resolution", "reason"), [("20", "custom_resolution"), ("1S", "seconds_not_entitled")]
+)
+async def test_resolutions_beyond_a_free_plan_are_series_errors(
+    simulator: Simulator, raw_client: RawClientFactory, resolution: str, reason: str
+) -> None:
+    client = await raw_client(simulator)
+    messages = await request(client, "NASDAQ:AAPL", resolution, 300)
+    assert [m.method for m in messages] == ["symbol_resolved", "series_loading", "series_error"]
+    assert messages[2].params == ["cs_test", "sds_1", "s1", reason]
 
 
 async def test_invalid_timezone_is_a_critical_error(
