@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from adapters.queue.in_process import InProcessSyncQueue
 from application.bootstrap import Services, use_services
@@ -30,6 +31,7 @@ logger = logging.getLogger("pocketquant.local")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+"""The base URL of DESIGN.md: ``http://127.0.0.1:8765``."""
 
 
 class Feed(Enum):
@@ -137,18 +139,19 @@ class LocalStack:
         self.services.set_sync_queue(self.queue)
         self._parts.add("sync worker", self.queue.close)
 
+    def fire(self, schedule: ScheduleDefinition) -> dict[str, Any]:
+        """What EventBridge Scheduler does when ``schedule`` is due: invoke the scheduler."""
+        from functions.scheduler.handler import handler as scheduler_handler
+
+        # No configured symbol list locally: the schedules sync what the store tracks.
+        return scheduler_handler(
+            schedule.target_input((), ()), LocalLambdaContext("pocketquant-scheduler")
+        )
+
     def _start_scheduler(self) -> None:
         if not self.options.scheduler:
             return
-        from functions.scheduler.handler import handler as scheduler_handler
-
-        def fire(schedule: ScheduleDefinition) -> None:
-            # No configured symbol list locally: the schedules sync what the store tracks.
-            scheduler_handler(
-                schedule.target_input((), ()), LocalLambdaContext("pocketquant-scheduler")
-            )
-
-        self.scheduler = LocalScheduler(SCHEDULES, fire)
+        self.scheduler = LocalScheduler(SCHEDULES, self.fire)
         self.scheduler.start()
         self._parts.add("scheduler", self.scheduler.close)
 

@@ -86,7 +86,9 @@ def series_to_sync(
     """The series ``schedule`` syncs, in a stable order."""
     keys = {status.key for status in statuses if not _gave_up(status)}
     keys |= _named_series(schedule, target_input)
-    return sorted(key for key in keys if schedule.applies_to(key.interval.value))
+    chosen = [key for key in keys if schedule.applies_to(key.interval.value)]
+    # Interval members do not order; sort by name and length instead.
+    return sorted(chosen, key=lambda key: (key.symbol.key, key.interval.minutes))
 
 
 def sync_jobs(keys: Iterable[SeriesKey]) -> list[SyncJob]:

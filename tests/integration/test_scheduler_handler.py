@@ -83,15 +83,17 @@ def test_every_tracked_series_gets_one_job(services: Services, sqs: tuple[Any, s
     for ticker in tickers:
         _track(services, f"NASDAQ:{ticker}", "1d")
     _track(services, "BINANCE:BTCUSDT", "1h")
+    _track(services, "BINANCE:BTCUSDT", "1d")
 
     reply = _fire(EVERY_6H)
 
     jobs = _queued(client, url)
-    assert reply == {"schedule": EVERY_6H, "enqueued": 24}
+    assert reply == {"schedule": EVERY_6H, "enqueued": 25}
     assert sorted((j["exchange"], j["symbol"], j["interval"]) for j in jobs) == sorted(
-        [("NASDAQ", t, "1d") for t in tickers] + [("BINANCE", "BTCUSDT", "1h")]
+        [("NASDAQ", t, "1d") for t in tickers]
+        + [("BINANCE", "BTCUSDT", "1h"), ("BINANCE", "BTCUSDT", "1d")]
     )
-    assert len({j["job_id"] for j in jobs}) == 24
+    assert len({j["job_id"] for j in jobs}) == 25
     assert all(j["full"] is False for j in jobs)
 
 
