@@ -6,6 +6,7 @@ committed ``openapi.json`` describe the same document.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -30,11 +31,24 @@ MARKET_DATA_TAG = "market-data"
 OPS_TAG = "operations"
 
 
+NOT_AN_OBJECT = "the body must be a JSON object"
+
+
 def _serialize(body: Any) -> str:
     return orjson.dumps(body).decode()
 
 
-app = APIGatewayRestResolver(enable_validation=True, serializer=_serialize)
+def _deserialize_object(text: str) -> dict[str, Any]:
+    """Request bodies are JSON objects. (Powertools would take a list's first item.)"""
+    found = orjson.loads(text)
+    if not isinstance(found, dict):
+        raise json.JSONDecodeError(NOT_AN_OBJECT, text, 0)
+    return found
+
+
+app = APIGatewayRestResolver(
+    enable_validation=True, serializer=_serialize, json_body_deserializer=_deserialize_object
+)
 app.enable_swagger(
     path="/docs",
     title=TITLE,

@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from domain.errors import DomainError, InvalidInput
-from functions.api.app import app
+from functions.api.app import NOT_AN_OBJECT, app
 from functions.common.errors import error_body, status_of
 from functions.common.observability import logger
 
@@ -87,12 +87,9 @@ def invalid_request(error: RequestValidationError) -> Response[str]:
     first = problems[0] if problems else {"loc": ("body",), "msg": "invalid request", "type": ""}
     location = tuple(first.get("loc", ()))
     if first.get("type") == "json_invalid":
-        return error_response(
-            HTTPStatus.BAD_REQUEST,
-            "malformed_json",
-            "the request body is not valid JSON",
-            "body",
-        )
+        reason = (first.get("ctx") or {}).get("error")
+        message = NOT_AN_OBJECT if reason == NOT_AN_OBJECT else "the request body is not valid JSON"
+        return error_response(HTTPStatus.BAD_REQUEST, "malformed_json", message, "body")
     if first.get("type") == "missing" and location == ("body",):
         return error_response(
             HTTPStatus.UNPROCESSABLE_ENTITY,
