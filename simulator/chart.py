@@ -21,6 +21,8 @@ from simulator.stats import SimulatorStats
 NODE = "sim1-charts-free-1-runner-1"
 MODE = "streaming"
 RT_UPDATE_PERIOD = 5
+MAX_HISTORY_BARS = 2_000_000
+"""A series ends here even without ``history_limit`` (1-minute crypto would go back years)."""
 STANDARD_MINUTES = frozenset({"1", "3", "5", "15", "30", "45", "60", "120", "180", "240"})
 
 
@@ -288,9 +290,8 @@ class ChartSessions:
     ) -> None:
         config = self._config
         limit = config.history_limit
-        want = min(count, config.max_bars_per_request)
-        if limit is not None:
-            want = max(0, min(want, limit - series.sent))
+        cap = limit if limit is not None else MAX_HISTORY_BARS
+        want = max(0, min(count, config.max_bars_per_request, cap - series.sent))
         now = self._clock.history_end()
         t = self._clock.quote_time()
         if want > 0 and not series.exhausted:
