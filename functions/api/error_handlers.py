@@ -83,11 +83,12 @@ def _field_of(location: tuple[Any, ...]) -> str:
 
 @handles(RequestValidationError)
 def invalid_request(error: RequestValidationError) -> Response[str]:
-    problems = list(error.errors())
+    problems: list[dict[str, Any]] = list(error.errors())
     first = problems[0] if problems else {"loc": ("body",), "msg": "invalid request", "type": ""}
     location = tuple(first.get("loc", ()))
     if first.get("type") == "json_invalid":
-        reason = (first.get("ctx") or {}).get("error")
+        context = first.get("ctx")
+        reason = context.get("error") if isinstance(context, dict) else None
         message = NOT_AN_OBJECT if reason == NOT_AN_OBJECT else "the request body is not valid JSON"
         return error_response(HTTPStatus.BAD_REQUEST, "malformed_json", message, "body")
     if first.get("type") == "missing" and location == ("body",):

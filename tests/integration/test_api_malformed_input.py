@@ -284,6 +284,7 @@ def api(tmp_path: Path) -> Iterator[ApiClient]:
 )
 def test_malformed_requests_answer_4xx_with_the_error_body(
     api: ApiClient,
+    *,
     method: str,
     target: str,
     body: object,

@@ -30,6 +30,7 @@ def package_version() -> str:
 
 @app.get(
     "/health",
+    operation_id="getHealth",
     summary="Health of the service and its dependencies",
     tags=[OPS_TAG],
     responses={

@@ -43,6 +43,7 @@ CACHE_METRICS = {
 
 @app.get(
     "/market-data/ohlcv/<exchange>/<symbol>",
+    operation_id="getOhlcv",
     summary="Read stored bars",
     description="Bars oldest first: the newest `limit` bars, or the first `limit` from "
     "`start_date`. 404 when the series was never synced.",

@@ -36,6 +36,7 @@ def _respond(command: IdempotentCommand, body: BaseModel, key: str | None) -> Re
 
 @app.post(
     "/market-data/sync",
+    operation_id="syncSeries",
     summary="Sync one series now",
     description="Fetch bars from TradingView, store them (an upsert) and report the series.",
     tags=[MARKET_DATA_TAG],
@@ -49,6 +50,7 @@ def post_sync(
 
 @app.post(
     "/market-data/sync/bulk",
+    operation_id="syncBulk",
     summary="Sync up to 50 symbols now",
     description="One result per symbol; a symbol that fails does not fail the others.",
     tags=[MARKET_DATA_TAG],
@@ -62,6 +64,7 @@ def post_bulk_sync(
 
 @app.post(
     "/market-data/sync/background",
+    operation_id="syncInBackground",
     summary="Queue a sync",
     description="Answers 202 with a job id at once; the sync runs on the queue and shows in "
     "the sync status when done.",

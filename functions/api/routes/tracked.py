@@ -26,6 +26,7 @@ def _statuses_body(statuses: list[SyncStatus]) -> dict[str, object]:
 
 @app.get(
     "/market-data/symbols",
+    operation_id="listSymbols",
     summary="Tracked symbols",
     description="Every symbol a sync has seen, with what TradingView says of it.",
     tags=[MARKET_DATA_TAG],
@@ -43,6 +44,7 @@ def get_symbols(
 
 @app.get(
     "/market-data/sync-status",
+    operation_id="listSyncStatus",
     summary="Sync status of every tracked series",
     tags=[MARKET_DATA_TAG],
     responses=responses(SyncStatusResponse),
@@ -53,6 +55,7 @@ def get_sync_statuses() -> Response[str]:
 
 @app.get(
     "/market-data/sync-status/<exchange>/<symbol>",
+    operation_id="getSymbolSyncStatus",
     summary="Sync status of one symbol",
     description="Every tracked interval of the symbol, or only `interval`. 404 when none is "
     "tracked.",
