@@ -66,7 +66,9 @@ class LocalApiGateway:
     ) -> None:
         self._handler = handler
         self._api_key = api_key.encode("utf-8") if api_key else None
-        self._routes = [RouteTemplate.parse(template) for template in routes]
+        # A literal path segment wins over a parameter, as in API Gateway's resource tree.
+        by_specificity = sorted(routes, key=lambda template: template.count("{"))
+        self._routes = [RouteTemplate.parse(template) for template in by_specificity]
 
     def respond(self, request: HttpRequest) -> HttpResponse:
         """The answer to ``request``, whose body the server has read in full."""

@@ -163,7 +163,13 @@ class LocalStack:
         """
 
     def _start_gateway(self) -> None:
+        from functions.api.app import app
         from functions.api.handler import handler as api_handler
 
-        self.gateway = serve(api_handler, self.options.host, self.options.port, self.settings)
+        # The deployed API declares a resource per documented route and sends the rest
+        # through {proxy+}; the events carry the same resources here.
+        routes = list(app.get_openapi_schema().paths or {})
+        self.gateway = serve(
+            api_handler, self.options.host, self.options.port, self.settings, routes=routes
+        )
         self._parts.add("gateway", self.gateway.close)
