@@ -10,7 +10,7 @@ whose offset changes within them (DST switches) still go through ``windows``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from domain.bar_time import Period, iter_periods_backward
 from domain.intervals import Interval, IntervalKind
@@ -18,13 +18,22 @@ from domain.sessions import TradingSession
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DAY = 86400
+_BLOCK = 32
 
 
 class Timeline:
     def __init__(self, session: TradingSession) -> None:
         self.session = session
         self._zone = session.zone
+        self._holidays = frozenset(day.toordinal() for day in session.holidays)
+        # Weekdays with sessions, from a week of 1900 (before any holiday list).
+        self._trading_weekdays = frozenset(
+            day.weekday()
+            for day in (date(1900, 1, 1) + timedelta(days=i) for i in range(7))
+            if session.is_trading_day(day)
+        )
         self._offsets: dict[int, float] = {}
+        self._steady_blocks: dict[int, bool] = {}
         self._relative: dict[tuple[int, float], tuple[Period, ...]] = {}
         self._days: dict[int, tuple[Period, ...]] = {}
 
@@ -37,30 +46,51 @@ class Timeline:
             self._offsets[ordinal] = offset
         return offset
 
+    def _steady(self, ordinal: int) -> bool:
+        """Whether the offset is the same from midnight before ``ordinal`` to midnight after.
+
+        Checked per block of days first (the offset changes at most twice a year), so most
+        days need no ``zoneinfo`` call at all.
+        """
+        block = ordinal // _BLOCK
+        first = block * _BLOCK
+        if first < ordinal - 1 and ordinal + 1 < first + _BLOCK:
+            steady = self._steady_blocks.get(block)
+            if steady is None:
+                steady = self._offset(first) == self._offset(first + _BLOCK)
+                self._steady_blocks[block] = steady
+            if steady:
+                return True
+        return self._offset(ordinal - 1) == self._offset(ordinal + 1)
+
     def day_windows(self, ordinal: int) -> tuple[Period, ...]:
         """``TradingSession.windows`` of the day with this ordinal."""
         cached = self._days.get(ordinal)
         if cached is not None:
             return cached
-        day = date.fromordinal(ordinal)
-        session = self.session
-        if not session.is_trading_day(day):
+        weekday = (ordinal - 1) % 7  # ordinal 1 (0001-01-01) was a Monday
+        if weekday not in self._trading_weekdays or ordinal in self._holidays:
             result: tuple[Period, ...] = ()
+        elif not self._steady(ordinal):
+            result = tuple(self.session.windows(date.fromordinal(ordinal)))
         else:
-            # A window lies within [midnight before, midnight after] of the previous/next day.
-            before, after = self._offset(ordinal - 1), self._offset(ordinal + 1)
             base = (ordinal - _EPOCH_ORDINAL) * _DAY
-            if before != after:
-                result = tuple(session.windows(day))
-            else:
-                key = (day.weekday(), before)
-                relative = self._relative.get(key)
-                if relative is None:
-                    relative = tuple((a - base, b - base) for a, b in session.windows(day))
-                    self._relative[key] = relative
-                result = tuple((a + base, b + base) for a, b in relative)
+            key = (weekday, self._offset_in_block(ordinal))
+            relative = self._relative.get(key)
+            if relative is None:
+                windows = self.session.windows(date.fromordinal(ordinal))
+                relative = tuple((a - base, b - base) for a, b in windows)
+                self._relative[key] = relative
+            result = tuple((a + base, b + base) for a, b in relative)
         self._days[ordinal] = result
         return result
+
+    def _offset_in_block(self, ordinal: int) -> float:
+        """The (steady) offset around ``ordinal``: its block's when known, else its own."""
+        first = ordinal // _BLOCK * _BLOCK
+        if self._steady_blocks.get(ordinal // _BLOCK):
+            return self._offset(first)
+        return self._offset(ordinal - 1)
 
     def backward(self, end: int, interval: Interval, since: int = 0) -> Iterator[Period]:
         """Periods opening in ``[since, end)``, newest first (``iter_periods_backward``)."""
