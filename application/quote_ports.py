@@ -142,12 +142,16 @@ class StateBatch:
 
     quotes: list[LatestQuote] = field(default_factory=list)
     bars: dict[BarSlot, Bar] = field(default_factory=dict)
+    cleared_bars: list[BarSlot] = field(default_factory=list)
+    """Bars completed with no new one begun yet: nothing is in progress there now."""
     removed_symbols: list[str] = field(default_factory=list)
     """Symbols no longer subscribed: their quote and bars are deleted."""
     status: StreamerStatus | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.quotes or self.bars or self.removed_symbols or self.status)
+        return bool(
+            self.quotes or self.bars or self.cleared_bars or self.removed_symbols or self.status
+        )
 
 
 class SubscriptionStore(Protocol):

@@ -64,6 +64,8 @@ class InProcessQuoteState:
             for quote in batch.quotes:
                 self._quotes[quote.key] = quote
             self._bars.update(batch.bars)
+            for slot in batch.cleared_bars:
+                self._bars.pop(slot, None)
             if batch.removed_symbols:
                 removed = set(batch.removed_symbols)
                 for key in removed:

@@ -136,6 +136,14 @@ class RedisQuoteWriter:
                     for (symbol, interval), bar in batch.bars.items()
                 },
             )
+        if batch.cleared_bars:
+            pipe.hdel(
+                names.CURRENT_BARS,
+                *(
+                    names.bar_field(symbol, interval.value)
+                    for symbol, interval in batch.cleared_bars
+                ),
+            )
         if batch.removed_symbols:
             pipe.hdel(names.LATEST_QUOTES, *batch.removed_symbols)
             pipe.hdel(

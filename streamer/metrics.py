@@ -1,0 +1,117 @@
+"""The streamer's CloudWatch metrics as Embedded Metric Format lines on stdout.
+
+On ECS the awslogs driver ships stdout to CloudWatch Logs, which turns each EMF line into
+metrics in the ``PocketQuant`` namespace (names shared with ``infra_stack/constants.py``):
+
+* ``StreamerTicks`` (Count) and ``StreamerTicksPerSecond`` (Count/Second);
+* ``StreamerLagMs`` (Milliseconds): receipt time minus the exchange's trade time, sampled
+  (every 64th tick, at most 100 values a line, so CloudWatch can compute percentiles);
+* ``StreamerReconnects`` (Count), ``StreamerSubscriptions`` (Count);
+* ``StreamerFlushMs`` (Milliseconds): time of each flush cycle (state, store, events);
+* ``StreamerStateWriteErrors``, ``StreamerStoreWriteErrors``, ``StreamerBarsCompleted`` (Count).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import orjson
+
+NAMESPACE = "PocketQuant"
+SERVICE = "streamer"
+MAX_VALUES = 100
+"""EMF takes at most 100 values per metric in one line."""
+
+
+@dataclass(slots=True)
+class Counters:
+    """Totals since the start; the reporter sends the increase of each line to line."""
+
+    ticks: int = 0
+    reconnects: int = 0
+    state_write_errors: int = 0
+    store_write_errors: int = 0
+    bars_completed: int = 0
+    subscriptions: int = 0
+    lag_samples: list[float] = field(default_factory=list)
+    flush_ms: list[float] = field(default_factory=list)
+
+
+_UNITS = {
+    "StreamerTicks": "Count",
+    "StreamerTicksPerSecond": "Count/Second",
+    "StreamerLagMs": "Milliseconds",
+    "StreamerReconnects": "Count",
+    "StreamerSubscriptions": "Count",
+    "StreamerFlushMs": "Milliseconds",
+    "StreamerStateWriteErrors": "Count",
+    "StreamerStoreWriteErrors": "Count",
+    "StreamerBarsCompleted": "Count",
+}
+
+
+def _spread(values: list[float]) -> list[float]:
+    """At most ``MAX_VALUES`` of ``values``, evenly picked."""
+    if len(values) <= MAX_VALUES:
+        return list(values)
+    step = len(values) / MAX_VALUES
+    return [values[int(i * step)] for i in range(MAX_VALUES)]
+
+
+class MetricsReporter:
+    """Writes one EMF line per call of ``emit`` with what changed since the previous one."""
+
+    def __init__(
+        self,
+        read: Callable[[], Counters],
+        *,
+        clock: Callable[[], float],
+        out: TextIO | None = None,
+    ) -> None:
+        self._read = read
+        self._clock = clock
+        self._out = out
+        self._last = Counters()
+        self._last_at = clock()
+
+    def line(self) -> dict[str, Any]:
+        now = self._clock()
+        current = self._read()
+        last, elapsed = self._last, max(now - self._last_at, 1e-9)
+        ticks = current.ticks - last.ticks
+        values: dict[str, Any] = {
+            "StreamerTicks": ticks,
+            "StreamerTicksPerSecond": round(ticks / elapsed, 3),
+            "StreamerReconnects": current.reconnects - last.reconnects,
+            "StreamerSubscriptions": current.subscriptions,
+            "StreamerStateWriteErrors": current.state_write_errors - last.state_write_errors,
+            "StreamerStoreWriteErrors": current.store_write_errors - last.store_write_errors,
+            "StreamerBarsCompleted": current.bars_completed - last.bars_completed,
+        }
+        if current.lag_samples:
+            values["StreamerLagMs"] = [round(v * 1000, 1) for v in _spread(current.lag_samples)]
+        if current.flush_ms:
+            values["StreamerFlushMs"] = [round(v, 3) for v in _spread(current.flush_ms)]
+        self._last, self._last_at = current, now
+        return {
+            "_aws": {
+                "Timestamp": int(now * 1000),
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": NAMESPACE,
+                        "Dimensions": [["Service"]],
+                        "Metrics": [{"Name": name, "Unit": _UNITS[name]} for name in values],
+                    }
+                ],
+            },
+            "Service": SERVICE,
+            **values,
+        }
+
+    def emit(self) -> None:
+        out = self._out if self._out is not None else sys.stdout
+        out.write(orjson.dumps(self.line()).decode() + "\n")
+        out.flush()
