@@ -241,7 +241,7 @@ class Api(Construct):
                 description="The HTTP API: API Gateway proxy events in, JSON out",
                 timeout_seconds=c.API_TIMEOUT_SECONDS,
                 memory_mb=c.API_MEMORY_MB,
-                environment={**environment, c.ENV_POWERTOOLS_SERVICE: f"{c.SERVICE}-api"},
+                environment=dict(environment),
             ),
         )
         self.access_logs = logs.LogGroup(

@@ -50,9 +50,14 @@ ENV_POWERTOOLS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
 ENV_POWERTOOLS_LOG_LEVEL: Final = "POWERTOOLS_LOG_LEVEL"
 
 # ---- CloudWatch (EMF) metrics the code emits: namespace and metric names
+# (functions/common/observability.py, functions/scheduler/handler.py, the streamer)
 METRICS_NAMESPACE: Final = "PocketQuant"
 METRIC_BARS_SYNCED: Final = "BarsSynced"
 METRIC_SYNC_FAILURES: Final = "SyncFailures"
+METRIC_SYNC_JOBS_SCHEDULED: Final = "SyncJobsScheduled"
+METRIC_CACHE_HITS: Final = "CacheHits"
+METRIC_CACHE_MISSES: Final = "CacheMisses"
+METRIC_CACHE_ERRORS: Final = "CacheErrors"
 METRIC_STREAMER_TICKS: Final = "StreamerTicks"  # Count, one per tick received
 METRIC_STREAMER_RECONNECTS: Final = "StreamerReconnects"  # Count
 METRIC_STREAMER_LAG: Final = "StreamerLagMs"  # Milliseconds, receive time - exchange time

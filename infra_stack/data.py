@@ -17,7 +17,6 @@ from constructs import Construct
 from infra_stack import constants as c
 from infra_stack.settings import StackSettings
 
-
 _COMPLETE_ARN_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 
 

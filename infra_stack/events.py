@@ -18,6 +18,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra_stack import constants as c
+from infra_stack.nag import acknowledge
 from infra_stack.settings import StackSettings, Webhook
 
 
@@ -39,6 +40,12 @@ class DomainEvents(Construct):
                 enforce_ssl=True,
                 retention_period=Duration.days(c.DLQ_RETENTION_DAYS),
             )
+            acknowledge(
+                self.webhook_dead_letter_queue,
+                "AwsSolutions-SQS3",
+                "This queue is itself a dead-letter queue: the DeadLetterConfig of the "
+                "webhook rule targets, which the rule does not recognise.",
+            )
         for webhook in settings.webhooks:
             self._add_webhook(webhook)
 
@@ -55,6 +62,13 @@ class DomainEvents(Construct):
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.webhook_token_secrets.append(token)
+        acknowledge(
+            token,
+            "AwsSolutions-SMG4",
+            "A token shared with the webhook's owner, who must learn each new value; the "
+            "connection reads it at deploy time. Rotate by hand: put a new value, tell the "
+            "subscriber, redeploy.",
+        )
         connection = events.Connection(
             scope,
             "Connection",

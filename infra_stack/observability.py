@@ -334,4 +334,26 @@ class Observability(Construct):
                 _emf(c.METRIC_SYNC_FAILURES, "Sum", 300),
                 FIVE_MINUTES,
             ),
+            _emf_graph(
+                "Sync jobs scheduled",
+                "jobs",
+                _emf(c.METRIC_SYNC_JOBS_SCHEDULED, "Sum", 300),
+                FIVE_MINUTES,
+            ),
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Query cache (hits, misses, errors)",
+                width=WIDTH,
+                left=[
+                    cw.MathExpression(
+                        expression=_emf(name, "Sum", 300), label=label, period=FIVE_MINUTES
+                    )
+                    for name, label in (
+                        (c.METRIC_CACHE_HITS, "hits"),
+                        (c.METRIC_CACHE_MISSES, "misses"),
+                        (c.METRIC_CACHE_ERRORS, "errors"),
+                    )
+                ],
+            )
         )

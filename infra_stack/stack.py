@@ -63,6 +63,7 @@ class PocketQuantStack(Stack):
             c.ENV_LOG_LEVEL: settings.log_level,
             c.ENV_POWERTOOLS_LOG_LEVEL: settings.log_level,
             c.ENV_POWERTOOLS_NAMESPACE: c.METRICS_NAMESPACE,
+            c.ENV_POWERTOOLS_SERVICE: c.SERVICE,
         }
         function_env = {**common, c.ENV_MONGODB_SECRET_ARN: data.mongodb_secret.secret_arn}
         if data.tradingview_secret is not None:

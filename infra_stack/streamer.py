@@ -86,10 +86,7 @@ class StreamerService(Construct):
                 exclude=list(c.STREAMER_CONTEXT_EXCLUDES),
             ),
             command=["pocketquant", "streamer"],
-            environment={
-                **environment,
-                c.ENV_POWERTOOLS_SERVICE: f"{c.SERVICE}-streamer",
-            },
+            environment=dict(environment),
             secrets=secrets,
             logging=ecs.LogDriver.aws_logs(stream_prefix="streamer", log_group=self.log_group),
             port_mappings=[ecs.PortMapping(container_port=c.STREAMER_HEALTH_PORT)],

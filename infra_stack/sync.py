@@ -10,7 +10,6 @@ goes to the dead-letter queue (alarmed in the observability construct).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
 from typing import cast
 
 from aws_cdk import CfnElement, Duration, Stack, TimeZone
@@ -91,7 +90,7 @@ class SyncPipeline(Construct):
                 memory_mb=c.WORKER_MEMORY_MB,
                 # Caps the load on TradingView and Atlas; the queue absorbs bursts.
                 reserved_concurrency=concurrency,
-                environment={**env, c.ENV_POWERTOOLS_SERVICE: f"{c.SERVICE}-sync-worker"},
+                environment=env,
             ),
         )
         self.worker.add_event_source(
@@ -113,7 +112,7 @@ class SyncPipeline(Construct):
                 description="Fired by EventBridge Scheduler: one sync message per tracked series",
                 timeout_seconds=c.SCHEDULER_TIMEOUT_SECONDS,
                 memory_mb=c.SCHEDULER_MEMORY_MB,
-                environment={**env, c.ENV_POWERTOOLS_SERVICE: f"{c.SERVICE}-scheduler"},
+                environment=env,
             ),
         )
         self.queue.grant_send_messages(self.scheduler)

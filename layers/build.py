@@ -1,7 +1,8 @@
 """Build the Lambda packages without Docker: the shared layer and the function code.
 
 The shared layer holds the project's own packages (:data:`LAYER_PACKAGES`) and the
-third-party packages of ``layers/requirements.txt``, installed by pip for the Lambda
+third-party packages of ``layers/requirements.txt`` (and, without their dependencies,
+``layers/requirements-no-deps.txt``), installed by pip for the Lambda
 platform (:data:`PIP_PLATFORM`, CPython 3.11, wheels only) and compiled to bytecode by
 Python 3.11, with hash-based ``.pyc`` files so the output (and the asset hash) does not
 depend on file times or on the build directory. The function code is ``functions/`` alone.
@@ -26,6 +27,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = Path(__file__).resolve().parent / "requirements.txt"
+#: Packages installed without their dependencies (those come from the Lambda runtime).
+REQUIREMENTS_NO_DEPS = Path(__file__).resolve().parent / "requirements-no-deps.txt"
 
 #: The project's packages every function imports; shipped in the layer.
 LAYER_PACKAGES: tuple[str, ...] = ("domain", "adapters", "application", "config")
@@ -33,6 +36,7 @@ LAYER_PACKAGES: tuple[str, ...] = ("domain", "adapters", "application", "config"
 FUNCTIONS_PACKAGE = "functions"
 
 TARGET_PYTHON: tuple[int, int] = (3, 11)
+TARGET_VERSION = ".".join(str(part) for part in TARGET_PYTHON)
 PIP_PLATFORM = "manylinux2014_x86_64"  # Lambda's Amazon Linux 2 (glibc 2.26) on x86_64
 #: Provided by the Lambda runtime; a copy in the layer would shadow it.
 FORBIDDEN_DISTRIBUTIONS: tuple[str, ...] = ("boto3", "botocore", "s3transfer")
@@ -51,13 +55,12 @@ class BuildError(RuntimeError):
 
 def check_python(python: str) -> None:
     """Fail unless ``python`` is the Lambda runtime's version (bytecode is version-bound)."""
-    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+    probe = "import sys; print('.'.join(map(str, sys.version_info[:2])))"
     found = subprocess.run(
         [python, "-c", probe], check=True, capture_output=True, text=True
     ).stdout.strip()
-    wanted = "%d.%d" % TARGET_PYTHON
-    if found != wanted:
-        raise BuildError(f"{python} is Python {found}; the layer needs Python {wanted}")
+    if found != TARGET_VERSION:
+        raise BuildError(f"{python} is Python {found}; the layer needs Python {TARGET_VERSION}")
 
 
 def _run(command: Sequence[str], what: str) -> None:
@@ -66,7 +69,7 @@ def _run(command: Sequence[str], what: str) -> None:
         raise BuildError(f"{what} failed ({result.returncode}):\n{result.stderr or result.stdout}")
 
 
-def pip_install(requirements: Path, target: Path, python: str) -> None:
+def pip_install(requirements: Path, target: Path, python: str, *, no_deps: bool = False) -> None:
     """Install ``requirements`` into ``target`` as wheels for the Lambda platform."""
     _run(
         [
@@ -82,14 +85,15 @@ def pip_install(requirements: Path, target: Path, python: str) -> None:
             "--implementation",
             "cp",
             "--python-version",
-            "%d.%d" % TARGET_PYTHON,
+            TARGET_VERSION,
             "--only-binary=:all:",
             "--target",
             str(target),
+            *(["--no-deps"] if no_deps else []),
             "-r",
             str(requirements),
         ],
-        "pip install for the Lambda layer",
+        f"pip install -r {requirements.name}",
     )
 
 
@@ -141,6 +145,7 @@ def build_layer(
     *,
     repo_root: Path = REPO_ROOT,
     requirements: Path = REQUIREMENTS,
+    requirements_no_deps: Path | None = REQUIREMENTS_NO_DEPS,
     packages: Sequence[str] = LAYER_PACKAGES,
     python: str = sys.executable,
 ) -> Path:
@@ -152,6 +157,8 @@ def build_layer(
     site = output_dir / "python"
     site.mkdir(parents=True, exist_ok=True)
     pip_install(requirements, site, python)
+    if requirements_no_deps is not None:
+        pip_install(requirements_no_deps, site, python, no_deps=True)
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: useless in a layer
     _check_forbidden(site)
     for name in packages:
