@@ -84,9 +84,10 @@ class QuoteBook:
         opens, closes = days[0]
         session = listing.trading_session
         in_session = session.is_24x7 or session.trading_day_of(now) is not None
-        # After the close the last price is the daily bar's close, traded a second before it.
-        priced_at = min(now, closes)
-        last_trade = min(now, closes - 1)
+        # Outside the session (after the close, or in a lunch break) the price stands at the
+        # latest window's close, the last trade a second before it.
+        priced_at = now if in_session else timeline.last_close(now, opens)
+        last_trade = now if in_session else priced_at - 1
         lp = model.price(priced_at)
         if sub.session_open != opens:
             row = model.bars([(opens, closes)], Interval.D1, priced_at)[0]
@@ -114,8 +115,8 @@ class QuoteBook:
             half = max(tick, model.round_price(lp * 0.0001))
             values["bid"] = model.round_price(lp - half)
             values["ask"] = model.round_price(lp + half)
-            values["bid_size"] = float(1 + hash((listing.seed, now)) % 40)
-            values["ask_size"] = float(1 + hash((now, listing.seed)) % 40)
+            values["bid_size"] = float(1 + hash((listing.seed, last_trade)) % 40)
+            values["ask_size"] = float(1 + hash((last_trade, listing.seed)) % 40)
         return values
 
 

@@ -92,6 +92,17 @@ class Timeline:
             return self._offset(first)
         return self._offset(ordinal - 1)
 
+    def last_close(self, epoch: int, since: int) -> int:
+        """The latest session-window close in ``[since, epoch]`` (``since`` if none)."""
+        local = self.session.local_date(epoch).toordinal()
+        closes = [
+            close
+            for ordinal in (local - 1, local, local + 1)
+            for opens, close in self.day_windows(ordinal)
+            if opens >= since and close <= epoch
+        ]
+        return max(closes, default=since)
+
     def backward(self, end: int, interval: Interval, since: int = 0) -> Iterator[Period]:
         """Periods opening in ``[since, end)``, newest first (``iter_periods_backward``)."""
         kind = interval.kind

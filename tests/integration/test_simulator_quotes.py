@@ -195,3 +195,20 @@ async def test_quotes_agree_with_the_daily_bar_of_the_session(
     assert [v["open_price"], v["high_price"], v["low_price"], v["lp"]] == today[1:5]
     assert v["volume"] == today[5]
     assert v["prev_close_price"] == previous[4]
+
+
+async def test_lunch_break_holds_the_price_of_the_morning_close(
+    simulator_factory: SimulatorFactory, raw_client: RawClientFactory
+) -> None:
+    noon_tokyo = 1_710_471_600  # 2024-03-15 03:00 UTC = 12:00 in Tokyo
+    sim = await simulator_factory(now=noon_tokyo)
+    client = await raw_client(sim)
+    await subscribe(client, "TSE:7203", "BINANCE:BTCUSDT")
+    v = (await client.next()).params[1]["v"]
+    assert v["current_session"] == "out_of_session"
+    assert v["lp_time"] == noon_tokyo - 30 * 60 - 1  # 11:29:59
+    await client.until("quote_completed")  # TSE:7203
+    await client.until("quote_completed")  # BINANCE:BTCUSDT
+    # Ticks go on for the 24x7 symbol, not for the one at lunch.
+    later = [m for _ in range(8) for m in await client.until("qsd") if m.method == "qsd"]
+    assert {m.params[1]["n"] for m in later} == {"BINANCE:BTCUSDT"}
