@@ -20,6 +20,7 @@ from simulator.stats import SimulatorStats
 
 NODE = "sim1-charts-free-1-runner-1"
 MODE = "streaming"
+DELAYED_MODE = "delayed_streaming_900"
 RT_UPDATE_PERIOD = 5
 MAX_HISTORY_BARS = 2_000_000
 """A series ends here even without ``history_limit`` (1-minute crypto would go back years)."""
@@ -347,11 +348,20 @@ class ChartSessions:
         frames.append(
             message(
                 "series_completed",
-                [session.id, series.series_id, MODE, series.turnaround, extra],
+                [
+                    session.id,
+                    series.series_id,
+                    self._mode(series.listing),
+                    series.turnaround,
+                    extra,
+                ],
                 t=t,
             )
         )
         await self._out.send(*frames)
+
+    def _mode(self, listing: Listing) -> str:
+        return DELAYED_MODE if listing.exchange in self._config.delayed_exchanges else MODE
 
     async def _live_updates(self, session: _ChartSession, series: _Series) -> None:
         """``du`` updates of the newest bar as the quote clock moves (``config.live_bars``).

@@ -34,5 +34,9 @@ class SimulatorConfig:
     """Simulated seconds per real second on the quote clock (which starts at ``now``)."""
     live_bars: bool = False
     """Send ``du`` updates of the newest bar every ``quote_interval`` after a series loads."""
+    refuse_status: int | None = None
+    """Refuse new websocket handshakes with this HTTP status (e.g. 403 or 429)."""
+    delayed_exchanges: set[str] = field(default_factory=set)
+    """Exchanges served as an anonymous account sees them: mode ``delayed_streaming_900``."""
     symbol_error_delay: float = 0.1
     """How long an unknown symbol's ``symbol_error`` waits for a ``create_series`` to follow."""

@@ -48,7 +48,7 @@ class QuoteBook:
     def __init__(self, history: History) -> None:
         self._history = history
 
-    def static_fields(self, listing: Listing) -> dict[str, Any]:
+    def static_fields(self, listing: Listing, *, delayed: bool = False) -> dict[str, Any]:
         return {
             "description": listing.description,
             "short_description": listing.description,
@@ -68,7 +68,7 @@ class QuoteBook:
             "currency_id": listing.currency,
             "timezone": listing.timezone,
             "is_tradable": listing.type != "index",
-            "update_mode": "streaming",
+            "update_mode": "delayed_streaming_900" if delayed else "streaming",
         }
 
     def dynamic_fields(self, sub: _Subscription, t: float) -> dict[str, Any]:
@@ -202,7 +202,8 @@ class QuoteSessions:
                 continue
             sub = _Subscription(name, listing)
             session.subscriptions[name] = sub
-            values = self._book.static_fields(listing)
+            delayed = listing.exchange in self._config.delayed_exchanges
+            values = self._book.static_fields(listing, delayed=delayed)
             values.update(self._book.dynamic_fields(sub, t))
             snapshot = self._only_requested(session, values)
             sub.sent = dict(values)

@@ -45,7 +45,7 @@ class Simulator:
             self._serve_connection,
             config.host,
             config.port,
-            process_request=_only_websocket_path,
+            process_request=self._process_request,
             compression=None,
             ping_interval=None,
             max_size=2**22,
@@ -75,6 +75,15 @@ class Simulator:
         """Move the quote clock forward, e.g. into the next session."""
         self.clock.advance(seconds)
 
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if urlsplit(request.path).path != PATH:
+            return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
+        status = self.config.refuse_status
+        if status is not None:
+            self.stats.handshakes_refused += 1
+            return connection.respond(HTTPStatus(status), f"{HTTPStatus(status).phrase}\n")
+        return None
+
     async def _serve_connection(self, ws: ServerConnection) -> None:
         connection = Connection(ws, self.config, self.clock, self.history, self.stats)
         self._connections.add(connection)
@@ -84,12 +93,6 @@ class Simulator:
         finally:
             self._connections.discard(connection)
             self.stats.connections_closed += 1
-
-
-def _only_websocket_path(connection: ServerConnection, request: Request) -> Response | None:
-    if urlsplit(request.path).path != PATH:
-        return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
-    return None
 
 
 async def serve_forever(config: SimulatorConfig) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 class SimulatorStats:
     connections_opened: int = 0
     connections_closed: int = 0
+    handshakes_refused: int = 0
     connections_dropped: int = 0
     """Closed by a fault switch (``drop_after_messages``, ``drop_all``)."""
     heartbeats_sent: int = 0

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, ConnectionClosedError
+from websockets.exceptions import ConnectionClosed, ConnectionClosedError, InvalidStatus
 
 from simulator.config import SimulatorConfig
 from simulator.server import Simulator, serve_forever
@@ -146,3 +146,36 @@ async def test_connections_are_counted(simulator: Simulator) -> None:
         await ws.recv()
         assert simulator.stats.active_connections == 1
     assert simulator.stats.connections_opened == 1
+
+
+@pytest.mark.parametrize("status", [403, 429])
+async def test_handshakes_can_be_refused(simulator: Simulator, status: int) -> None:
+    simulator.config.refuse_status = status
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(simulator.url)
+    assert refused.value.response.status_code == status
+    simulator.config.refuse_status = None
+    async with connect(simulator.url) as ws:
+        await ws.recv()
+    assert simulator.stats.handshakes_refused == 1
+
+
+async def test_delayed_exchanges_say_so_in_series_and_quotes(
+    simulator_factory: SimulatorFactory, raw_client: RawClientFactory
+) -> None:
+    sim = await simulator_factory(delayed_exchanges={"BINANCE"})
+    client = await raw_client(sim)
+    await start_history(client, count=3)
+    done = (await client.until("series_completed"))[-1]
+    assert done.params[2] == "delayed_streaming_900"
+    await client.send(
+        ("quote_create_session", ["qs_d"]),
+        ("quote_add_symbols", ["qs_d", "BINANCE:BTCUSDT", "COINBASE:BTCUSD"]),
+    )
+    modes = [
+        m.params[1]["v"]["update_mode"]
+        for _ in range(2)
+        for m in await client.until("quote_completed")
+        if m.method == "qsd"
+    ]
+    assert modes == ["delayed_streaming_900", "streaming"]
