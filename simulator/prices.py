@@ -77,8 +77,9 @@ class PriceModel:
         self._volume_rate = (daily / session_seconds) if daily is not None else None
 
     def round_price(self, value: float) -> float:
+        # Half up, like the bars (round() would round halves to even and disagree).
         scale = self._scale
-        return round(value * scale) / scale
+        return math.floor(value * scale + 0.5) / scale
 
     def price(self, t: float) -> float:
         return self.round_price(self.path(t))
