@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from domain.bars import SeriesKey
 from domain.errors import SeriesNotTracked
-from domain.intervals import Interval
+from domain.intervals import ALL_INTERVALS, Interval
 from domain.ports import BarStore
 from domain.series import SymbolInfo, SyncStatus
 from domain.symbols import Symbol
 
 
+def _order(status: SyncStatus) -> tuple[str, str, int]:
+    key = status.key
+    return (key.symbol.exchange, key.symbol.ticker, ALL_INTERVALS.index(key.interval))
+
+
 def list_sync_statuses(store: BarStore) -> list[SyncStatus]:
-    """Every tracked series, ordered by exchange, symbol and interval."""
-    return sorted(store.list_statuses(), key=lambda status: status.key)
+    """Every tracked series, by exchange, symbol and interval (shortest first)."""
+    return sorted(store.list_statuses(), key=_order)
 
 
 def symbol_sync_statuses(

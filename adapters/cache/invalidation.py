@@ -30,8 +30,8 @@ class CacheInvalidatingPublisher:
         self._on_error = on_error
 
     def publish(self, events: Sequence[DomainEvent]) -> None:
-        changed = {e.key for e in events if isinstance(e, BarsSynced | BarCompleted)}
-        for key in sorted(changed):
+        changed = dict.fromkeys(e.key for e in events if isinstance(e, BarsSynced | BarCompleted))
+        for key in changed:
             try:
                 self._cache.invalidate(key)
             except CacheUnavailable as error:

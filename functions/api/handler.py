@@ -8,6 +8,7 @@ size limit, the latency metric, and Logger/Metrics/Tracer around it all.
 
 from __future__ import annotations
 
+import base64
 import time
 from http import HTTPStatus
 from typing import Any
@@ -41,6 +42,29 @@ def _body_size(event: dict[str, Any]) -> int:
     return len(body.encode()) if len(body) * 4 > MAX_BODY_BYTES else len(body)
 
 
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _content_type(event: dict[str, Any]) -> str | None:
+    for name, value in (event.get("headers") or {}).items():
+        if name.lower() == "content-type":
+            return str(value)
+    return None
+
+
+def _undecodable(event: dict[str, Any]) -> bool:
+    """A binary body (the gateway base64-encodes what is not UTF-8) cannot be JSON."""
+    if not event.get("isBase64Encoded") or not event.get("body"):
+        return False
+    try:
+        base64.b64decode(event["body"], validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError alike
+        return True
+    return False
+
+
 def _error_result(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
     return {
         "statusCode": status.value,
@@ -59,15 +83,31 @@ def _with_header(result: dict[str, Any], name: str, value: str) -> dict[str, Any
     return result
 
 
-def _respond(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
+    """What API Gateway would let through but no route can use: too big, not JSON."""
     if _body_size(event) > MAX_BODY_BYTES:
         return _error_result(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             "payload_too_large",
             f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB",
         )
+    if _undecodable(event):
+        return _error_result(
+            HTTPStatus.BAD_REQUEST, "malformed_json", "the request body is not UTF-8 JSON"
+        )
+    content_type = _content_type(event)
+    if event.get("body") and content_type is not None and not _is_json(content_type):
+        return _error_result(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON (Content-Type: application/json)",
+        )
+    return None
+
+
+def _respond(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        return app.resolve(event, context)
+        return _precheck(event) or app.resolve(event, context)
     except Exception:  # the resolver's own handlers failed; still answer with the error body
         logger.exception("request could not be resolved")
         return _error_result(

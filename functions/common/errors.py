@@ -53,7 +53,11 @@ class ErrorDetail(BaseModel):
     field: str | None = Field(
         None, description="The request field at fault, for input errors.", examples=["limit"]
     )
-    correlation_id: str = Field(description="Quote it when asking about this request.")
+    correlation_id: str | None = Field(
+        None,
+        description="Quote it when asking about this request. Always set by the API; an error "
+        "the gateway answers itself (a missing API key) may lack it.",
+    )
 
 
 class ErrorBody(BaseModel):

@@ -13,6 +13,7 @@ SymbolName = Annotated[
     str,
     Field(
         pattern=NAME_PATTERN,
+        strict=True,
         description="Ticker as TradingView spells it (upper-cased), e.g. AAPL, NQ1!, BRK.B",
         examples=["AAPL"],
     ),
@@ -22,6 +23,7 @@ ExchangeName = Annotated[
     str,
     Field(
         pattern=NAME_PATTERN,
+        strict=True,
         description="Exchange as TradingView spells it (upper-cased), e.g. NASDAQ, BINANCE",
         examples=["NASDAQ"],
     ),

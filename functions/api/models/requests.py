@@ -1,15 +1,37 @@
-"""Request bodies. Unknown fields are refused, so a typo is a 422 rather than ignored."""
+"""Request bodies. Unknown fields are refused, so a typo is a 422 rather than ignored.
+
+Numbers and flags are strict: JSON says what it means, so ``0`` is not ``false`` and
+``"5000"`` is not a number.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from application.bulk_sync import MAX_BULK_SYMBOLS
 from application.sync import MAX_BARS_PER_SYNC
 from domain.intervals import Interval
 from functions.api.models.fields import ExchangeName, SymbolName
 
+
+def _whole_number(value: Any) -> Any:
+    """A JSON number with no fraction (``5000`` or ``5000.0``); never a string or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 NBars = Field(5000, ge=1, le=MAX_BARS_PER_SYNC, description="How many of the newest bars to fetch.")
+Full = Field(
+    False, strict=True, description="Fetch all n_bars even when the series already has bars."
+)
 
 
 class SyncBody(BaseModel):
@@ -18,8 +40,8 @@ class SyncBody(BaseModel):
     symbol: SymbolName
     exchange: ExchangeName
     interval: Interval = Interval.D1
-    n_bars: int = NBars
-    full: bool = Field(False, description="Fetch all n_bars even when the series already has bars.")
+    n_bars: WholeNumber = NBars
+    full: bool = Full
 
 
 class SymbolRef(BaseModel):
@@ -38,5 +60,5 @@ class BulkSyncBody(BaseModel):
         description=f"1 to {MAX_BULK_SYMBOLS} symbols; repeats are synced once.",
     )
     interval: Interval = Interval.D1
-    n_bars: int = NBars
-    full: bool = False
+    n_bars: WholeNumber = NBars
+    full: bool = Full

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import WithJsonSchema
 
 from application.bar_cache import BarQuery, CacheOutcome, query_body
 from application.bootstrap import get_services
@@ -18,9 +19,9 @@ from application.queries import DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT
 from domain.bars import SeriesKey
 from domain.intervals import Interval
 from domain.symbols import Symbol
-from functions.api.app import MARKET_DATA_TAG, app
+from functions.api.app import MARKET_DATA_TAG, SECURITY, app
 from functions.api.bars_body import render_bars
-from functions.api.dates import DATE_DESCRIPTION, DATE_PATTERN, end_epoch, start_epoch
+from functions.api.dates import DATE_DESCRIPTION, DATE_SCHEMA, end_epoch, start_epoch
 from functions.api.models.fields import NAME_PATTERN
 from functions.api.models.responses import OhlcvResponse
 from functions.api.routes.openapi_responses import STORE_ERRORS, responses
@@ -44,6 +45,7 @@ CACHE_METRICS = {
 @app.get(
     "/market-data/ohlcv/<exchange>/<symbol>",
     operation_id="getOhlcv",
+    security=SECURITY,
     summary="Read stored bars",
     description="Bars oldest first: the newest `limit` bars, or the first `limit` from "
     "`start_date`. 404 when the series was never synced.",
@@ -56,10 +58,10 @@ def get_ohlcv(
     symbol: Annotated[str, Path(pattern=NAME_PATTERN, description="e.g. AAPL")],
     interval: Annotated[Interval, Query()] = Interval.D1,
     start_date: Annotated[
-        str | None, Query(pattern=DATE_PATTERN, description=DATE_DESCRIPTION)
+        str | None, WithJsonSchema(DATE_SCHEMA), Query(description=DATE_DESCRIPTION)
     ] = None,
     end_date: Annotated[
-        str | None, Query(pattern=DATE_PATTERN, description=DATE_DESCRIPTION)
+        str | None, WithJsonSchema(DATE_SCHEMA), Query(description=DATE_DESCRIPTION)
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_QUERY_LIMIT)] = DEFAULT_QUERY_LIMIT,
 ) -> Response[str]:

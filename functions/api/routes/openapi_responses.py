@@ -11,6 +11,7 @@ from functions.common.errors import ErrorBody
 
 _ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON.",
+    403: "The x-api-key header is missing or wrong (on AWS, and locally when PQ_API_KEY is set).",
     404: "Not found (see error.code).",
     409: "A request with this Idempotency-Key is still running.",
     413: "The body is larger than the API accepts.",
@@ -21,8 +22,8 @@ _ERROR_DESCRIPTIONS = {
     502: "TradingView refused the request (authentication, entitlement or bad data).",
     503: "A dependency (store, TradingView, queue, idempotency records) is unavailable.",
 }
-COMMON_ERRORS = (413, 422, 500)
-"""What any route may answer: an oversized or invalid request, or a failure of ours."""
+COMMON_ERRORS = (403, 413, 422, 500)
+"""What any route may answer: no API key, an oversized or invalid request, a failure of ours."""
 STORE_ERRORS = (*COMMON_ERRORS, 503)
 FEED_ERRORS = (400, 404, 409, 415, 502, *STORE_ERRORS)
 

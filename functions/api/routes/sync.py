@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from pydantic import BaseModel
 
-from functions.api.app import MARKET_DATA_TAG, app
+from functions.api.app import MARKET_DATA_TAG, SECURITY, app
 from functions.api.commands import background_sync_command, bulk_sync_command, sync_command
 from functions.api.idempotency import IDEMPOTENCY_HEADER, REPLAY_HEADER, IdempotentCommand
 from functions.api.models.requests import BulkSyncBody, SyncBody
@@ -37,6 +37,7 @@ def _respond(command: IdempotentCommand, body: BaseModel, key: str | None) -> Re
 @app.post(
     "/market-data/sync",
     operation_id="syncSeries",
+    security=SECURITY,
     summary="Sync one series now",
     description="Fetch bars from TradingView, store them (an upsert) and report the series.",
     tags=[MARKET_DATA_TAG],
@@ -51,6 +52,7 @@ def post_sync(
 @app.post(
     "/market-data/sync/bulk",
     operation_id="syncBulk",
+    security=SECURITY,
     summary="Sync up to 50 symbols now",
     description="One result per symbol; a symbol that fails does not fail the others.",
     tags=[MARKET_DATA_TAG],
@@ -65,6 +67,7 @@ def post_bulk_sync(
 @app.post(
     "/market-data/sync/background",
     operation_id="syncInBackground",
+    security=SECURITY,
     summary="Queue a sync",
     description="Answers 202 with a job id at once; the sync runs on the queue and shows in "
     "the sync status when done.",

@@ -12,7 +12,7 @@ from application.status_queries import list_sync_statuses, symbol_sync_statuses,
 from domain.intervals import Interval
 from domain.series import SyncStatus
 from domain.symbols import Symbol, normalize_name
-from functions.api.app import MARKET_DATA_TAG, app
+from functions.api.app import MARKET_DATA_TAG, SECURITY, app
 from functions.api.models.fields import NAME_PATTERN
 from functions.api.models.responses import SymbolsResponse, SyncStatusResponse
 from functions.api.presenters import status_record, symbol_record
@@ -27,6 +27,7 @@ def _statuses_body(statuses: list[SyncStatus]) -> dict[str, object]:
 @app.get(
     "/market-data/symbols",
     operation_id="listSymbols",
+    security=SECURITY,
     summary="Tracked symbols",
     description="Every symbol a sync has seen, with what TradingView says of it.",
     tags=[MARKET_DATA_TAG],
@@ -45,6 +46,7 @@ def get_symbols(
 @app.get(
     "/market-data/sync-status",
     operation_id="listSyncStatus",
+    security=SECURITY,
     summary="Sync status of every tracked series",
     tags=[MARKET_DATA_TAG],
     responses=responses(SyncStatusResponse),
@@ -56,6 +58,7 @@ def get_sync_statuses() -> Response[str]:
 @app.get(
     "/market-data/sync-status/<exchange>/<symbol>",
     operation_id="getSymbolSyncStatus",
+    security=SECURITY,
     summary="Sync status of one symbol",
     description="Every tracked interval of the symbol, or only `interval`. 404 when none is "
     "tracked.",
