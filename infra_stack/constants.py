@@ -61,6 +61,9 @@ METRIC_CACHE_ERRORS: Final = "CacheErrors"
 METRIC_STREAMER_TICKS: Final = "StreamerTicks"  # Count, one per tick received
 METRIC_STREAMER_RECONNECTS: Final = "StreamerReconnects"  # Count
 METRIC_STREAMER_LAG: Final = "StreamerLagMs"  # Milliseconds, receive time - exchange time
+METRIC_STREAMER_BARS_COMPLETED: Final = "StreamerBarsCompleted"
+METRIC_STREAMER_STATE_ERRORS: Final = "StreamerStateWriteErrors"
+METRIC_STREAMER_STORE_ERRORS: Final = "StreamerStoreWriteErrors"
 
 # ---- domain events on the bus (detail-type = the event's class name)
 EVENT_TYPES: Final = ("BarsSynced", "SyncFailed", "BarCompleted")

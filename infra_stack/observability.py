@@ -311,6 +311,20 @@ class Observability(Construct):
         self.dashboard.add_widgets(
             cw.GraphWidget(title="Streamer tasks running", width=8, left=[running]),
             cw.GraphWidget(
+                title="Streamer bars completed and write errors",
+                width=8,
+                left=[
+                    cw.MathExpression(
+                        expression=_emf(name, "Sum", 300), label=label, period=FIVE_MINUTES
+                    )
+                    for name, label in (
+                        (c.METRIC_STREAMER_BARS_COMPLETED, "bars completed"),
+                        (c.METRIC_STREAMER_STATE_ERRORS, "cache write errors"),
+                        (c.METRIC_STREAMER_STORE_ERRORS, "store write errors"),
+                    )
+                ],
+            ),
+            cw.GraphWidget(
                 title="Streamer CPU and memory (%)",
                 width=8,
                 left=[

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,7 @@ class StackSettings:
         return cls.from_values(get)
 
     @classmethod
-    def from_values(cls, get: Any) -> StackSettings:
+    def from_values(cls, get: Callable[[str], Any]) -> StackSettings:
         stage = _text(get(c.CTX_STAGE), c.CTX_STAGE) or c.DEFAULT_STAGE
         if not _STAGE.match(stage):
             raise SettingsError(f"{c.CTX_STAGE}: {stage!r} must match {_STAGE.pattern}")

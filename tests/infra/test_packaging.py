@@ -1,0 +1,117 @@
+"""How the Lambda packages are built (layers/build.py) and the stack settings (no synth)."""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from infra_stack import constants as c
+from infra_stack.settings import SettingsError, StackSettings
+from layers import build
+
+REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9_.-]+)")
+
+
+def _names(lines: list[str]) -> set[str]:
+    names = set()
+    for raw in lines:
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            match = REQUIREMENT_NAME.match(line)
+            assert match is not None, line
+            names.add(match.group(1).lower().replace("_", "-"))
+    return names
+
+
+def test_layer_requirements_follow_the_project_dependencies() -> None:
+    project = tomllib.loads((c.REPO_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = _names(project["dependencies"]) - set(build.FORBIDDEN_DISTRIBUTIONS)
+    layer = _names(build.REQUIREMENTS.read_text().splitlines())
+    no_deps = _names(build.REQUIREMENTS_NO_DEPS.read_text().splitlines())
+    assert wanted <= layer | no_deps
+    assert not (layer | no_deps) & set(build.FORBIDDEN_DISTRIBUTIONS)
+    assert "aws-xray-sdk" in no_deps  # Powertools' Tracer needs it on Lambda
+
+
+def test_function_code_is_the_functions_package_alone_compiled(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "functions" / "api" / "tests").mkdir(parents=True)
+    (repo / "functions" / "__init__.py").write_text("")
+    (repo / "functions" / "api" / "__init__.py").write_text("")
+    (repo / "functions" / "api" / "handler.py").write_text("def handler(e, c):\n    return e\n")
+    (repo / "functions" / "api" / "tests" / "test_x.py").write_text("")
+    (repo / "functions" / "api" / "__pycache__").mkdir()
+    (repo / "functions" / "api" / "__pycache__" / "stale.cpython-311.pyc").write_bytes(b"x")
+    (repo / "domain").mkdir()
+
+    out = tmp_path / "out"
+    build.build_function_code(out, repo_root=repo)
+
+    assert sorted(p.name for p in out.iterdir()) == ["functions"]
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert "functions/api/handler.py" in files
+    assert "functions/api/__pycache__/handler.cpython-311.pyc" in files
+    assert not any("tests" in f or "stale" in f for f in files)
+    pyc = (out / "functions/api/__pycache__/handler.cpython-311.pyc").read_bytes()
+    assert int.from_bytes(pyc[4:8], "little") == 0b01  # hash-based, unchecked
+    assert b"/var/task/functions/api/handler.py" in pyc
+
+
+def test_a_missing_package_or_python_version_stops_the_build(tmp_path: Path) -> None:
+    with pytest.raises(build.BuildError, match="functions"):
+        build.build_function_code(tmp_path / "out", repo_root=tmp_path)
+    with pytest.raises(build.BuildError, match="missing"):
+        build.build_layer(tmp_path / "out", repo_root=tmp_path)
+    if sys.version_info[:2] == build.TARGET_PYTHON:
+        build.check_python(sys.executable)
+
+
+def _settings(**values: object) -> StackSettings:
+    return StackSettings.from_values(values.get)
+
+
+def test_settings_defaults() -> None:
+    settings = _settings()
+    assert settings.stage == "dev"
+    assert settings.mongodb_secret_arn is None
+    assert settings.mongodb_secret_name == "pocketquant/dev/mongodb-uri"
+    assert settings.tracked_symbols == c.DEFAULT_SYMBOLS
+    assert settings.tracked_intervals == c.DEFAULT_INTERVALS
+    assert settings.webhooks == ()
+    assert settings.sync_worker_concurrency == c.DEFAULT_SYNC_CONCURRENCY
+
+
+def test_settings_accept_lists_as_text_and_normalise() -> None:
+    settings = _settings(
+        trackedSymbols="nasdaq:aapl, NASDAQ:AAPL ,BINANCE:BTCUSDT",
+        trackedIntervals=["1h", "1d", "1h"],
+        logLevel="debug",
+        syncWorkerConcurrency="4",
+    )
+    assert settings.tracked_symbols == ("NASDAQ:AAPL", "BINANCE:BTCUSDT")
+    assert settings.tracked_intervals == ("1h", "1d")
+    assert settings.log_level == "DEBUG"
+    assert settings.sync_worker_concurrency == 4
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("stage", "Prod!"),
+        ("mongodbSecretArn", "pocketquant/dev/mongodb-uri"),
+        ("trackedSymbols", ["AAPL"]),
+        ("trackedIntervals", ["2d"]),
+        ("alarmEmail", "not-an-address"),
+        ("webhooks", [{"name": "x", "url": "http://insecure.example.com"}]),
+        ("webhooks", [{"name": "x", "url": "https://a.example.com", "events": ["Nope"]}]),
+        ("syncWorkerConcurrency", 1),
+        ("tradingviewSecretFields", ["Bad-Field"]),
+    ],
+)
+def test_settings_name_the_bad_key(key: str, value: object) -> None:
+    with pytest.raises(SettingsError, match=key):
+        _settings(**{key: value})
