@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapters.quote_state import names
 from adapters.quote_state.in_process import InProcessControl, InProcessQuoteState
@@ -22,6 +23,9 @@ from application.quote_ports import (
 )
 from application.quotes import QuoteService
 from config.settings import Settings
+
+if TYPE_CHECKING:
+    import redis
 
 _lock = threading.Lock()
 _local_states: dict[Path, InProcessQuoteState] = {}
@@ -109,10 +113,24 @@ def control_listener_from_settings(settings: Settings) -> ControlListener:
     return local_control(settings).listener()
 
 
-def quote_service_from_settings(settings: Settings, mongodb_uri: str | None = None) -> QuoteService:
-    """The quote use cases wired to the configured adapters (one per process is enough)."""
+def quote_service_from_settings(
+    settings: Settings, mongodb_uri: str | None = None, *, redis_client: redis.Redis | None = None
+) -> QuoteService:
+    """The quote use cases wired to the configured adapters (one per process is enough).
+
+    ``redis_client`` lets a caller share its Redis client (the api function's); without it,
+    one is made when ``PQ_REDIS_URL`` is set.
+    """
+    subscriptions = subscription_store_from_settings(settings, mongodb_uri)
+    if redis_client is None or not _redis_url(settings):
+        return QuoteService(
+            subscriptions,
+            quote_reader_from_settings(settings),
+            control_notifier_from_settings(settings),
+        )
+    from adapters.quote_state.redis_control import RedisControlNotifier
+    from adapters.quote_state.redis_state import RedisQuoteReader
+
     return QuoteService(
-        subscription_store_from_settings(settings, mongodb_uri),
-        quote_reader_from_settings(settings),
-        control_notifier_from_settings(settings),
+        subscriptions, RedisQuoteReader(redis_client), RedisControlNotifier(redis_client)
     )
