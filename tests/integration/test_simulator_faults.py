@@ -12,7 +12,7 @@ from websockets.exceptions import ConnectionClosed, ConnectionClosedError, Inval
 
 from simulator.config import SimulatorConfig
 from simulator.server import Simulator, serve_forever
-from tests.fixtures.simulator import RawClient, RawClientFactory, SimulatorFactory
+from tests.fixtures.simulator import SIMULATOR_NOW, RawClient, RawClientFactory, SimulatorFactory
 
 SPEC = '={"symbol":"BINANCE:BTCUSDT","adjustment":"splits"}'
 
@@ -57,14 +57,14 @@ async def test_drop_after_messages_can_be_switched_on_while_running(
 async def test_reply_delay_slows_replies_but_not_heartbeats(
     simulator_factory: SimulatorFactory, raw_client: RawClientFactory
 ) -> None:
-    sim = await simulator_factory(heartbeat_interval=0.02, heartbeat_timeout=0.15)
+    sim = await simulator_factory(heartbeat_interval=0.01, heartbeat_timeout=0.15)
     client = await raw_client(sim)
-    sim.config.reply_delay = 0.3
+    sim.config.reply_delay = 0.2
     started = time.monotonic()
     await start_history(client)
     await client.until("series_completed")
     # Three client messages, each answered after the delay; echoes went on meanwhile.
-    assert time.monotonic() - started >= 0.9
+    assert time.monotonic() - started >= 0.6
     assert sim.stats.heartbeat_timeouts == 0
     sim.config.reply_delay = 0.0
     started = time.monotonic()
@@ -115,14 +115,15 @@ async def test_max_bars_per_request_can_change_while_running(
 async def test_live_bars_update_the_newest_bar_then_add_the_next(
     simulator_factory: SimulatorFactory, raw_client: RawClientFactory
 ) -> None:
-    sim = await simulator_factory(live_bars=True, tick_speed=30.0)
+    # 55 s into a minute, 30 simulated seconds a real second: the next minute comes quickly.
+    sim = await simulator_factory(live_bars=True, tick_speed=30.0, now=SIMULATOR_NOW + 55)
     client = await raw_client(sim)
     await start_history(client, count=10)
     history = await client.until("series_completed")
     newest = history[2].params[1]["sds_1"]["s"][-1]
     indexes: list[int] = []
     times: list[float] = []
-    while len(set(times)) < 2:  # 30 simulated seconds per real second: a new minute soon
+    while len(set(times)) < 2:
         du = (await client.until("du"))[-1]
         (item,) = du.params[1]["sds_1"]["s"]
         indexes.append(item["i"])
