@@ -12,6 +12,7 @@ Started in dependency order and stopped in reverse:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -163,12 +164,12 @@ class LocalStack:
         """
 
     def _start_gateway(self) -> None:
-        from functions.api.app import app
+        from functions.api.app import openapi_json
         from functions.api.handler import handler as api_handler
 
         # The deployed API declares a resource per documented route and sends the rest
         # through {proxy+}; the events carry the same resources here.
-        routes = list(app.get_openapi_schema().paths or {})
+        routes = list(json.loads(openapi_json())["paths"])
         self.gateway = serve(
             api_handler, self.options.host, self.options.port, self.settings, routes=routes
         )
