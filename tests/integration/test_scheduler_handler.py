@@ -11,7 +11,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from adapters.queue.sqs import SqsSyncQueue
 from application.bootstrap import Services, use_services
 from config.schedules import schedule_by_name
 from config.settings import Settings
@@ -39,8 +38,9 @@ def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
 
 @pytest.fixture
 def services(tmp_path: Path, sqs: tuple[Any, str]) -> Iterator[Services]:
-    client, url = sqs
-    container = Services(Settings(data_dir=tmp_path), sync_queue=SqsSyncQueue(url, client))
+    _, url = sqs
+    # As on AWS: the queue is the one PQ_SYNC_QUEUE_URL names.
+    container = Services(Settings(data_dir=tmp_path, sync_queue_url=url))
     previous = use_services(container)
     yield container
     use_services(previous)
