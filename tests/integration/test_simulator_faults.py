@@ -70,7 +70,7 @@ async def test_reply_delay_slows_replies_but_not_heartbeats(
     started = time.monotonic()
     await start_history(client, cs="cs_g")
     await client.until("series_completed")
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 0.5
 
 
 async def test_drop_all_cuts_every_connection(
