@@ -36,7 +36,9 @@ def add_streamer_command(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_streamer_command(args: argparse.Namespace, settings: Settings) -> int:
     # A service logs at PQ_LOG_LEVEL whether or not the CLI was asked to be verbose.
-    logging.getLogger().setLevel(settings.log_level.upper())
+    level = settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger().setLevel(level)
     config = StreamerConfig(health_host=args.health_host, health_port=args.health_port)
     asyncio.run(_serve(settings, config))
     return 0
