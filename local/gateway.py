@@ -59,6 +59,9 @@ class _GatewayServer(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients expect of API Gateway
+    # Headers and body go out in two writes; without TCP_NODELAY a small response waits
+    # ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
     timeout = IDLE_CONNECTION_TIMEOUT_S
     server: _GatewayServer
 
