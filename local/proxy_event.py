@@ -56,19 +56,21 @@ class RouteTemplate:
     @classmethod
     def parse(cls, template: str) -> RouteTemplate:
         parts = re.split(r"(\{[^}]+\})", template)
-        regex = "".join(
-            f"(?P<{part[1:-1].rstrip('+')}>.+)"
-            if part.endswith("+}")
-            else f"(?P<{part[1:-1]}>[^/]+)"
-            if part.startswith("{")
-            else re.escape(part)
-            for part in parts
-        )
+        regex = "".join(_part_pattern(part) for part in parts)
         return cls(template=template, pattern=re.compile(f"^{regex}$"))
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.match(path)
         return found.groupdict() if found else None
+
+
+def _part_pattern(part: str) -> str:
+    """``{name}`` matches one segment, greedy ``{name+}`` the rest; text matches itself."""
+    if part.endswith("+}"):
+        return f"(?P<{part[1:-2]}>.+)"
+    if part.startswith("{"):
+        return f"(?P<{part[1:-1]}>[^/]+)"
+    return re.escape(part)
 
 
 def _grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:

@@ -92,3 +92,10 @@ def test_the_response_merges_headers_and_decodes_base64_bodies() -> None:
     assert [v for k, v in response.headers if k == "X-Single"] == ["2"]
     assert response.header("content-type") == "application/json"
     assert response.body == b"\x00\x01"
+
+
+def test_a_greedy_template_takes_the_rest_of_the_path() -> None:
+    route = RouteTemplate.parse("/files/{proxy+}")
+
+    assert route.match("/files/a/b.txt") == {"proxy": "a/b.txt"}
+    assert route.match("/other") is None
