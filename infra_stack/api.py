@@ -19,12 +19,15 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from application.sync import MAX_BARS_PER_SYNC
 from domain.intervals import Interval
 from infra_stack import constants as c
 from infra_stack.functions import FunctionFactory, FunctionSpec
 from infra_stack.nag import acknowledge
 from infra_stack.settings import StackSettings
 
+# The handler's own rules (functions/api/models), checked here first so a malformed request
+# costs no invocation; the handler stays the authority and checks again.
 _NAME_PATTERN = "^[A-Za-z0-9._!-]{1,40}$"  # upper-cased by the service, then checked
 
 
@@ -67,7 +70,7 @@ def _interval() -> apigw.JsonSchema:
 
 
 def _n_bars() -> apigw.JsonSchema:
-    return apigw.JsonSchema(type=apigw.JsonSchemaType.INTEGER, minimum=1)
+    return apigw.JsonSchema(type=apigw.JsonSchemaType.INTEGER, minimum=1, maximum=MAX_BARS_PER_SYNC)
 
 
 def _schemas() -> dict[str, apigw.JsonSchema]:
