@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import signal
 import threading
@@ -73,8 +74,21 @@ def describe(stack: LocalStack) -> list[str]:
     if stack.scheduler is not None:
         for at, schedule in stack.scheduler.upcoming(datetime.now(UTC)):
             lines.append(f"  schedule   {schedule.name}: next at {at:%Y-%m-%d %H:%M} UTC")
+    if settings.api_key is None and not _is_loopback(stack.options.host):
+        lines.append(f"warning: listening on {stack.options.host} with no API key (PQ_API_KEY)")
+    lines.append(
+        f"try: curl -s -X POST {url}/market-data/sync -H 'Content-Type: application/json' "
+        """-d '{"symbol": "AAPL", "exchange": "NASDAQ"}'"""
+    )
     lines.append("Ctrl-C stops it.")
     return lines
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
