@@ -15,11 +15,12 @@ from application.background import QueueUnavailable, SyncQueue
 from application.bar_cache import CacheUnavailable, QueryCache
 from application.redaction import register_settings_secrets
 from application.secrets import with_mongodb_secret, with_tradingview_secret
-from config.settings import Settings, get_settings
 from domain.ports import BarStore, EventPublisher, MarketDataFeed
 
 if TYPE_CHECKING:
     import redis
+
+    from config.settings import Settings
 
 T = TypeVar("T")
 
@@ -205,6 +206,9 @@ def set_sync_queue(queue: SyncQueue | None) -> None:
 def get_services() -> Services:
     """The container of this process, built from ``get_settings()`` on first use."""
     global _services  # noqa: PLW0603 - one container per Lambda container / local process
+    # Imported here: pydantic-settings costs ~0.1 s, paid on the first request, not on import.
+    from config.settings import get_settings
+
     with _services_lock:
         if _services is None:
             _services = Services(get_settings())

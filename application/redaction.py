@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
 
-from config.settings import Settings
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 MASK = "***"
 MIN_SECRET_LENGTH = 4

@@ -9,13 +9,15 @@ a value. A secret is either the bare value or a JSON object with the fields belo
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
 from application.redaction import register_secret, register_url_secret
-from config.settings import Settings
 from domain.errors import FeedUnavailable, StoreUnavailable
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 MAX_AGE_S = 300
 MONGODB_FIELDS = ("uri", "connection_string", "MONGODB_URI")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from application.background import QueueUnavailable
 from domain.errors import (
@@ -46,6 +46,7 @@ class IdempotencyUnavailable(DomainError):
 
 
 class ErrorDetail(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # documentation only; built when asked
     code: str = Field(
         description="Stable, machine-readable error code.", examples=["invalid_input"]
     )
@@ -61,6 +62,7 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorBody(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     error: ErrorDetail
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+class ApiModel(BaseModel):
+    """Base of the API's models. Their schemas are built on first use, not on import: most
+    describe responses for the OpenAPI document only, and a cold start should not pay."""
+
+    model_config = ConfigDict(defer_build=True)
+
 
 NAME_PATTERN = r"^[A-Za-z0-9._!-]{1,40}$"
 """Tickers and exchanges as accepted; they are upper-cased, so ``^[A-Z0-9._!-]{1,40}$`` after."""

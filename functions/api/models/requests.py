@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from application.bulk_sync import MAX_BULK_SYMBOLS
 from application.sync import MAX_BARS_PER_SYNC
 from domain.intervals import Interval
-from functions.api.models.fields import ExchangeName, SymbolName
+from functions.api.models.fields import ApiModel, ExchangeName, SymbolName
 
 
 def _whole_number(value: Any) -> Any:
@@ -34,8 +34,8 @@ Full = Field(
 )
 
 
-class SyncBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SyncBody(ApiModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     symbol: SymbolName
     exchange: ExchangeName
@@ -44,15 +44,15 @@ class SyncBody(BaseModel):
     full: bool = Full
 
 
-class SymbolRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SymbolRef(ApiModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     symbol: SymbolName
     exchange: ExchangeName
 
 
-class BulkSyncBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BulkSyncBody(ApiModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     symbols: list[SymbolRef] = Field(
         min_length=1,

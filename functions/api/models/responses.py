@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from domain.intervals import Interval
-from functions.api.models.fields import Timestamp
+from functions.api.models.fields import ApiModel, Timestamp
 from functions.common.errors import ErrorDetail
 
 
-class SyncResponse(BaseModel):
+class SyncResponse(ApiModel):
     symbol: str
     exchange: str
     interval: Interval
@@ -21,12 +21,12 @@ class SyncResponse(BaseModel):
     last_bar_at: Timestamp | None
 
 
-class SyncFailure(BaseModel):
+class SyncFailure(ApiModel):
     code: str
     message: str
 
 
-class BulkSyncItem(BaseModel):
+class BulkSyncItem(ApiModel):
     symbol: str
     exchange: str
     interval: Interval
@@ -37,14 +37,14 @@ class BulkSyncItem(BaseModel):
     error: SyncFailure | None = None
 
 
-class BulkSyncResponse(BaseModel):
+class BulkSyncResponse(ApiModel):
     interval: Interval
     succeeded: int
     failed: int
     results: list[BulkSyncItem] = Field(description="One per symbol, in request order.")
 
 
-class BackgroundSyncResponse(BaseModel):
+class BackgroundSyncResponse(ApiModel):
     job_id: str
     status: Literal["queued"]
     symbol: str
@@ -53,7 +53,7 @@ class BackgroundSyncResponse(BaseModel):
     n_bars: int
 
 
-class BarRecord(BaseModel):
+class BarRecord(ApiModel):
     datetime: Timestamp = Field(description="Bar open time, ISO 8601 UTC.")
     open: float
     high: float
@@ -62,7 +62,7 @@ class BarRecord(BaseModel):
     volume: float | None
 
 
-class OhlcvResponse(BaseModel):
+class OhlcvResponse(ApiModel):
     symbol: str
     exchange: str
     interval: Interval
@@ -70,7 +70,7 @@ class OhlcvResponse(BaseModel):
     data: list[BarRecord] = Field(description="Oldest first.")
 
 
-class SymbolRecord(BaseModel):
+class SymbolRecord(ApiModel):
     symbol: str
     exchange: str
     name: str
@@ -80,12 +80,12 @@ class SymbolRecord(BaseModel):
     timezone: str
 
 
-class SymbolsResponse(BaseModel):
+class SymbolsResponse(ApiModel):
     count: int
     symbols: list[SymbolRecord]
 
 
-class SyncStatusRecord(BaseModel):
+class SyncStatusRecord(ApiModel):
     symbol: str
     exchange: str
     interval: Interval
@@ -96,18 +96,18 @@ class SyncStatusRecord(BaseModel):
     error_message: str | None
 
 
-class SyncStatusResponse(BaseModel):
+class SyncStatusResponse(ApiModel):
     count: int
     series: list[SyncStatusRecord]
 
 
-class HealthCheck(BaseModel):
+class HealthCheck(ApiModel):
     status: Literal["ok", "down"]
     backend: str = Field(examples=["sqlite", "redis", "in-process"])
     detail: str | None = None
 
 
-class HealthResponse(BaseModel):
+class HealthResponse(ApiModel):
     status: Literal["ok", "degraded", "unavailable"] = Field(
         description="unavailable (503) when the store is down; degraded when only the cache is."
     )
