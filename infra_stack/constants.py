@@ -100,7 +100,8 @@ STREAMER_HEALTH_PORT: Final = 8080
 STREAMER_HEALTH_PATH: Final = "/health"
 STREAMER_CPU: Final = 512
 STREAMER_MEMORY_MB: Final = 1024
-#: Kept out of the Docker build context (the context is the repository root).
+#: Kept out of the Docker build context (the repository root; streamer/Dockerfile copies
+#: pyproject.toml, README.md and the packages), so unrelated changes rebuild no image.
 STREAMER_CONTEXT_EXCLUDES: Final = (
     ".git",
     ".venv",
@@ -119,6 +120,15 @@ STREAMER_CONTEXT_EXCLUDES: Final = (
     "tests",
     "infra_stack",
     "layers",
+    "bench",
+    "app.py",
+    "cdk.json",
+    "Makefile",
+    "package.json",
+    "package-lock.json",
+    "openapi.json",
+    ".gitignore",
+    ".env",
 )
 
 # ---- cache: Valkey (Redis-compatible) serverless: TLS always on, ~1/10 the minimum cost
