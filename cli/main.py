@@ -15,6 +15,7 @@ from application.queries import MAX_QUERY_LIMIT, iso_utc, read_bars
 from application.sync import SyncRequest, sync_series
 from cli.output import FORMATS, write_bars
 from cli.progress import SyncProgress
+from cli.run_command import add_run_command
 from config.settings import Settings
 from domain.bars import SeriesKey
 from domain.errors import DomainError, InvalidInput
@@ -134,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8790)
     sim.set_defaults(handler=_cmd_simulator)
+
+    add_run_command(commands)
     return parser
 
 
