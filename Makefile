@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 NPM_STAMP := node_modules/.installed-stamp
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: venv lint typecheck test run demo bench synth openapi redis clean
+.PHONY: venv lint typecheck test run demo bench synth synth-fast deploy openapi redis clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ bench: venv redis
 
 synth: venv $(NPM_STAMP)
 	npx cdk synth -q
+
+# Skips the pip build of the Lambda layer: a quick check of the template.
+synth-fast: venv $(NPM_STAMP)
+	PQ_SKIP_BUNDLING=1 npx cdk synth -q
+
+deploy: venv $(NPM_STAMP)
+	npx cdk deploy $(CDK_ARGS)
 
 openapi: venv
 	$(BIN)/python -m functions.api.openapi > openapi.json

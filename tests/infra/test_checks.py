@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]  # no py.typed
+from cfnlint.api import ManualArgs, lint
 
 from tests.infra.conftest import Synthesized
 
