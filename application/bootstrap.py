@@ -64,11 +64,21 @@ class Services:
     that needs them, so a missing TradingView secret does not stop bar reads.
     """
 
-    def __init__(self, settings: Settings, *, sync_queue: SyncQueue | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sync_queue: SyncQueue | None = None,
+        store: BarStore | None = None,
+        feed: MarketDataFeed | None = None,
+        cache: QueryCache | None = None,
+    ) -> None:
+        """Parts passed in (fakes in tests, a shared store locally) replace the built ones."""
         self._settings = settings
         register_settings_secrets(settings)
         self._lock = threading.RLock()
-        self._built: dict[str, Any] = {}
+        given = {"store": store, "feed": feed, "cache": cache}
+        self._built: dict[str, Any] = {name: part for name, part in given.items() if part}
         self._sync_queue = sync_queue
 
     def _get(self, name: str, build: Callable[[], Any]) -> Any:

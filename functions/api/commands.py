@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
+
 from application.background import SyncJob
 from application.bootstrap import get_services
 from application.bulk_sync import sync_many, unique_requests
@@ -21,6 +23,11 @@ from domain.symbols import Symbol
 from functions.api.idempotency import CommandResult, idempotent
 from functions.api.presenters import bulk_item, sync_record
 from functions.common.observability import BARS_SYNCED, SYNC_FAILURES, count
+
+
+def _result(status: int, body: dict[str, Any]) -> CommandResult:
+    # The body is kept as text so a replay answers byte for byte what the first request did.
+    return {"status_code": status, "body": orjson.dumps(body).decode()}
 
 
 def _key(symbol: dict[str, Any], interval: str) -> SeriesKey:
@@ -43,7 +50,7 @@ def sync_command(payload: dict[str, Any]) -> CommandResult:
         count(SYNC_FAILURES)
         raise
     count(BARS_SYNCED, result.bars_synced)
-    return {"status_code": 200, "body": sync_record(result)}
+    return _result(200, sync_record(result))
 
 
 @idempotent("sync-bulk")
@@ -66,15 +73,15 @@ def bulk_sync_command(payload: dict[str, Any]) -> CommandResult:
     count(BARS_SYNCED, sum(o.result.bars_synced for o in outcomes if o.result is not None))
     if failed:
         count(SYNC_FAILURES, failed)
-    return {
-        "status_code": 200,
-        "body": {
+    return _result(
+        200,
+        {
             "interval": payload["interval"],
             "succeeded": len(outcomes) - failed,
             "failed": failed,
             "results": [bulk_item(outcome) for outcome in outcomes],
         },
-    }
+    )
 
 
 @idempotent("sync-background")
@@ -87,9 +94,9 @@ def background_sync_command(payload: dict[str, Any]) -> CommandResult:
         full=payload["full"],
     )
     get_services().sync_queue.enqueue(job)
-    return {
-        "status_code": 202,
-        "body": {
+    return _result(
+        202,
+        {
             "job_id": job.job_id,
             "status": "queued",
             "symbol": job.symbol,
@@ -97,4 +104,4 @@ def background_sync_command(payload: dict[str, Any]) -> CommandResult:
             "interval": job.interval,
             "n_bars": job.n_bars,
         },
-    }
+    )

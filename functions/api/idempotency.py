@@ -29,7 +29,7 @@ EXPIRY_S = 24 * 60 * 60
 KEY_PREFIX = "pocketquant"
 
 CommandResult = dict[str, Any]
-"""``{"status_code": int, "body": <JSON-ready>}``: what is stored and replayed."""
+"""``{"status_code": int, "body": str}`` (the serialized body): what is stored and replayed."""
 Command = Callable[[dict[str, Any]], CommandResult]
 
 _ran: contextvars.ContextVar[bool] = contextvars.ContextVar("idempotent_command_ran", default=False)
