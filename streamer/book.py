@@ -24,6 +24,7 @@ from typing import Any
 from application.quote_ports import BarSlot, LatestQuote
 from domain.aggregation import CompletedBar, SymbolBarAggregator
 from domain.bars import Bar, SeriesKey
+from domain.errors import DomainError
 from domain.intervals import Interval
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
@@ -262,7 +263,7 @@ class LiveBook:
                 feed.aggregator.restore(record["aggregator"])
                 feed.values.update(record.get("values") or {})
                 feed.tick_received_at = float(record.get("tick_received_at") or 0.0)
-            except (KeyError, TypeError, ValueError, AttributeError):
+            except (KeyError, TypeError, ValueError, AttributeError, DomainError):
                 failed.append(key)
                 self._feeds.pop(key, None)
         return failed

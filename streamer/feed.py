@@ -96,6 +96,7 @@ class QuoteFeed:
         self.connected_since: float | None = None
         self.reconnects = 0
         self.last_error: str | None = None
+        """The latest connection failure (kept after a reconnect, for the health details)."""
         self._unconnected_since = monotonic()
         self._desired_seen = asyncio.Event()
 
@@ -201,7 +202,6 @@ class QuoteFeed:
         await _send(connection, resolver.create_session())
         self.connected = True
         self.connected_since = self._clock()
-        self.last_error = None
         logger.info("connected to TradingView; quote session %s", quote)
         self._changed.set()
         reader = asyncio.create_task(self._read(connection, quote, resolver))

@@ -3,7 +3,7 @@
 It answers from the streamer's own event loop, so an answer at all proves the loop is not
 blocked; ``check()`` says whether the streamer is also doing its job. 200 with
 ``{"status": "ok", ...}`` or 503 with ``{"status": "unhealthy", "reasons": [...]}``; any
-other path is a 404. No framework: one request per connection, then close.
+other path is a 404, another method a 405. No framework: one request per connection, then close.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
 
 _REQUEST_TIMEOUT = 5.0
 _MAX_REQUEST_LINE = 8192
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 
 class HealthServer:
@@ -54,8 +54,9 @@ class HealthServer:
         try:
             async with asyncio.timeout(_REQUEST_TIMEOUT):
                 request_line = await reader.readline()
-                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    pass  # headers: nothing in them matters here
+                if request_line.strip():
+                    while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                        pass  # headers: nothing in them matters here
             status, body = self._answer(request_line[:_MAX_REQUEST_LINE])
             head = (
                 f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
@@ -76,7 +77,7 @@ class HealthServer:
     def _answer(self, request_line: bytes) -> tuple[int, bytes]:
         parts = request_line.decode("latin-1").split()
         if len(parts) < 2:
-            return 404, orjson.dumps({"status": "not_found"})
+            return 400, orjson.dumps({"status": "bad_request"})
         method, target = parts[0], parts[1].split("?", 1)[0]
         if target != "/health":
             return 404, orjson.dumps({"status": "not_found", "message": "try GET /health"})

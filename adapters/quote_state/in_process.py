@@ -176,11 +176,13 @@ class InProcessControlListener:
             return True
         try:
             async with asyncio.timeout(within):
-                await wakeup.wait()
+                while True:
+                    await wakeup.wait()
+                    # A wake-up already consumed by an earlier ``_take`` is not a signal.
+                    if self._take():
+                        return True
         except TimeoutError:
             return self._take()
-        self._take()
-        return True
 
     async def aclose(self) -> None:
         self._control.forget(self)
