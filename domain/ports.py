@@ -21,7 +21,13 @@ class BarStore(Protocol):
     """Durable bars, sync status and symbol metadata. Writes are idempotent upserts."""
 
     def upsert_bars(self, key: SeriesKey, bars: Sequence[Bar]) -> int:
-        """Insert or replace bars by time, all or nothing; returns how many were new."""
+        """Insert or replace bars by time; returns how many were new.
+
+        A batch with a bar that is not numbers raises ``InvalidBar`` and changes nothing.
+        Any other failure raises ``StoreUnavailable`` and leaves every bar whole (as it was
+        or as given, never half-written); SQLite also keeps the batch all or nothing, while
+        MongoDB may keep part of it, so a caller retries the same upsert.
+        """
         ...
 
     def get_bars(
@@ -34,7 +40,7 @@ class BarStore(Protocol):
         """Bars with ``start <= time <= end``, oldest first.
 
         With a ``limit`` and no ``start``, the newest ``limit`` bars (still oldest first);
-        with a ``start``, the first ``limit`` bars from it.
+        with a ``start``, the first ``limit`` bars from it. A ``limit`` of 0 gives no bars.
         """
         ...
 
