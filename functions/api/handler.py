@@ -17,8 +17,8 @@ from application.bootstrap import get_services
 from functions.api import error_handlers  # noqa: F401 - registers the error handlers
 from functions.api.app import app
 
-# Importing a route module registers its routes. Quote routes join with the streamer.
-from functions.api.routes import docs, health, ohlcv, sync, tracked  # noqa: F401
+# Importing a route module registers its routes.
+from functions.api.routes import docs, health, ohlcv, quotes, sync, tracked  # noqa: F401
 from functions.common.errors import error_body
 from functions.common.observability import (
     CORRELATION_HEADER,

@@ -1,5 +1,4 @@
 """Route modules; importing one registers its routes on ``functions.api.app.app``.
 
-The quote routes (``/quotes/...``) come with the streamer, as ``routes/quotes.py``
-imported from ``functions/api/handler.py`` beside these.
+``functions/api/handler.py`` imports every one of them.
 """
