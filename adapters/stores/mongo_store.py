@@ -87,6 +87,15 @@ def describe(exc: BaseException) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
+def _bulk_failure(exc: BulkWriteError) -> str:
+    failed = exc.details.get("writeErrors") or exc.details.get("writeConcernErrors") or []
+    first = failed[0].get("errmsg", "no reason given") if failed else describe(exc)
+    return (
+        f"{len(failed)} write(s) failed, first: {first}; the other bars of the batch were "
+        "written whole, so running the same upsert again completes it"
+    )
+
+
 class _IndexRegistry:
     """Which (client, database) pairs already have their indexes in this process."""
 
@@ -130,13 +139,7 @@ class MongoBarStore:
         try:
             yield
         except BulkWriteError as exc:
-            details = exc.details
-            failed = details.get("writeErrors") or [{}]
-            raise StoreUnavailable(
-                f"MongoDB could not {action}: {len(failed)} write(s) failed, first: "
-                f"{failed[0].get('errmsg', 'unknown error')}; bars written before the failure "
-                "are complete, run the same upsert again to finish"
-            ) from exc
+            raise StoreUnavailable(f"MongoDB could not {action}: {_bulk_failure(exc)}") from exc
         except PyMongoError as exc:
             raise StoreUnavailable(f"MongoDB could not {action}: {describe(exc)}") from exc
 

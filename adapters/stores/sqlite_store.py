@@ -1,9 +1,10 @@
 """The embedded bar store: one SQLite file (WAL mode), safe to share between threads.
 
-One connection guarded by a lock serves every thread. Measured against a connection per
-thread it reads and writes as fast (the work is Python-bound under the GIL anyway), and it
-costs nothing per request when the local gateway starts a thread for each one. Writes use
-``BEGIN IMMEDIATE`` and a busy timeout so other processes (the streamer) can share the file.
+One connection guarded by a lock serves every thread. With 1 to 8 threads reading 5,000
+bars and writing 500 at once it was as fast as a connection per thread or faster (the work
+is mostly Python under the GIL), and it costs nothing per request when the local gateway
+starts a thread for each one. Writes take the lock with ``BEGIN IMMEDIATE`` and wait up to
+a busy timeout, so other processes can share the file.
 """
 
 from __future__ import annotations
@@ -105,11 +106,11 @@ class SqliteBarStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.rollback()
                 raise
-            conn.execute("COMMIT")
 
     def upsert_bars(self, key: SeriesKey, bars: Sequence[Bar]) -> int:
         if not bars:
@@ -212,7 +213,7 @@ class SqliteBarStore:
 
     def ping(self) -> None:
         with self._connection("answer a ping") as conn:
-            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     def close(self) -> None:
         with self._lock:

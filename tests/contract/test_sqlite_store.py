@@ -133,7 +133,7 @@ def test_a_file_from_a_newer_pocketquant_is_refused_untouched(tmp_path: Path) ->
         SqliteBarStore(path)
 
     with sqlite3.connect(path) as conn:
-        tables = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'").fetchall()
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
     conn.close()
     assert tables == []
 
