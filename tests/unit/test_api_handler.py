@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -104,3 +106,43 @@ def test_a_replayed_sync_does_not_reach_the_feed(services: Services, feed: FakeF
     assert len(feed.requests) == 1
     assert again["body"] == first["body"]
     assert again["multiValueHeaders"]["Idempotent-Replayed"] == ["true"]
+
+
+class GatedFeed(FakeFeed):
+    """Holds every fetch until ``release`` is set; ``entered`` tells that one is waiting."""
+
+    def __init__(self, bars: list[Bar]) -> None:
+        super().__init__(bars)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    async def fetch_history(self, *args: Any, **kwargs: Any) -> Any:
+        self.entered.set()
+        await asyncio.to_thread(self.release.wait, 10)
+        return await super().fetch_history(*args, **kwargs)
+
+
+def test_a_retry_while_the_first_request_runs_is_a_409(tmp_path: Path) -> None:
+    feed = GatedFeed(BARS)
+    container = Services(Settings(data_dir=tmp_path), store=FakeBarStore(), feed=feed)
+    previous = use_services(container)
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "slow-1"}
+    results: list[dict[str, Any]] = []
+    first = threading.Thread(
+        target=lambda: results.append(_call("POST", "/market-data/sync", SYNC, headers))
+    )
+    try:
+        first.start()
+        assert feed.entered.wait(10)
+        retry = _call("POST", "/market-data/sync", SYNC, headers)
+        feed.release.set()
+        first.join(10)
+        assert retry["statusCode"] == 409
+        assert json.loads(retry["body"])["error"]["code"] == "idempotency_in_progress"
+        assert results[0]["statusCode"] == 200
+        assert _call("POST", "/market-data/sync", SYNC, headers)["body"] == results[0]["body"]
+        assert len(feed.requests) == 1
+    finally:
+        feed.release.set()
+        first.join(10)
+        use_services(previous)
