@@ -23,7 +23,13 @@ HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
 
 _REQUEST_TIMEOUT = 5.0
 _MAX_REQUEST_LINE = 8192
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    503: "Service Unavailable",
+}
 
 
 class HealthServer:

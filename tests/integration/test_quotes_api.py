@@ -14,9 +14,12 @@ import pytest
 from pydantic import SecretStr
 
 from config.settings import Settings
+from local.simulator_thread import RunningSimulator
+from simulator.config import SimulatorConfig
 from streamer.config import StreamerConfig
+from streamer.in_thread import RunningStreamer
 from streamer.service import Streamer
-from tests.api_support import ApiClient, ApiResponse, installed_services
+from tests.api_support import SIM_NOW, ApiClient, ApiResponse, installed_services
 from tests.fixtures.simulator import SimulatorFactory
 
 WAIT = 20.0
@@ -185,3 +188,32 @@ def test_subscriptions_survive_a_restart_of_the_api(tmp_path: Path) -> None:
         status = _ok(ApiClient().get("/quotes/status"))
     assert status["running"] is True and status["subscription_count"] == 1
     assert status["connected"] is False
+
+
+def _poll(predicate: Callable[[], bool], what: str, within: float = WAIT) -> None:
+    """The synchronous ``eventually``: check every 20 ms for at most ``within`` s."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within:g}s waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_the_local_stack_shape_a_streamer_thread_beside_the_handler(tmp_path: Path) -> None:
+    """As ``pocketquant run`` has it: no Redis, the streamer on its own thread, the handler
+    called from another; quote state and signals cross in process."""
+    config = SimulatorConfig(now=SIM_NOW, quote_interval=0.01, tick_speed=150.0)
+    with RunningSimulator(config) as simulator:
+        settings = Settings(data_dir=tmp_path, tradingview_url=simulator.url)
+        with installed_services(settings):
+            api = ApiClient()
+            running = RunningStreamer(settings, CONFIG)
+            try:
+                _ok(api.post("/quotes/subscribe", {"symbol": "BTCUSDT", "exchange": "BINANCE"}))
+                _ok(api.post("/quotes/start"))
+                _poll(lambda: _ok(api.get("/quotes/all"))["count"] == 1, "a quote")
+                assert _ok(api.get("/quotes/status"))["active_symbols"] == ["BINANCE:BTCUSDT"]
+            finally:
+                running.close()
+            assert _ok(api.get("/quotes/status"))["connected"] is False
+    assert (tmp_path / "streamer-snapshot.json").is_file()
