@@ -11,7 +11,6 @@ from typing import Any
 
 from config.settings import Settings
 from streamer.config import StreamerConfig
-from streamer.service import Streamer
 
 
 def add_streamer_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -45,6 +44,8 @@ def run_streamer_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _serve(settings: Settings, config: StreamerConfig) -> None:
+    from streamer.service import Streamer  # imported here so other commands start fast
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
