@@ -41,7 +41,7 @@ class FakeBarStore:
             if (start is None or t >= start) and (end is None or t <= end)
         ]
         if limit is not None:
-            bars = bars[:limit] if start is not None else bars[-limit:]
+            bars = bars[:limit] if start is not None else bars[len(bars) - limit :]
         return bars
 
     def count_bars(self, key: SeriesKey) -> int:
