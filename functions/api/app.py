@@ -11,7 +11,8 @@ import json
 from typing import Any
 
 import orjson
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from functions.api.resolver import ThreadSafeRestResolver
 
 TITLE = "PocketQuant"
 API_VERSION = "1.0.0"
@@ -44,7 +45,7 @@ def _deserialize_object(text: str) -> dict[str, Any]:
     return found
 
 
-app = APIGatewayRestResolver(
+app = ThreadSafeRestResolver(
     enable_validation=True, serializer=_serialize, json_body_deserializer=_deserialize_object
 )
 

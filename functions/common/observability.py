@@ -3,6 +3,8 @@
 - Logger: JSON lines; every line carries the request's correlation id (thread-safe keys,
   as the local gateway answers requests on threads) and passes through ``redact``.
 - Metrics: CloudWatch EMF in the ``PocketQuant`` namespace, flushed once per invocation.
+  Each invocation has its own metric set (``EphemeralMetrics``): Powertools' ``Metrics``
+  shares one set per process, which breaks when the local gateway runs requests on threads.
 - Tracer: created only when Powertools tracing is on (in Lambda, unless
   ``POWERTOOLS_TRACE_DISABLED``); importing X-Ray costs ~0.4 s, so it never happens locally.
 """
@@ -19,7 +21,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from application.redaction import redact
 
@@ -47,6 +49,10 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter(), utc=True)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+"""Where metrics go outside an instrumented invocation."""
+_request_metrics: contextvars.ContextVar[EphemeralMetrics | None] = contextvars.ContextVar(
+    "request_metrics", default=None
+)
 
 APPLICATION_LOGGERS = frozenset({"adapters", "application", "domain", "local", "streamer"})
 """Top-level packages whose stdlib loggers write through the JSON formatter too."""
@@ -94,21 +100,38 @@ def current_correlation_id() -> str:
     return _correlation_id.get() or "-"
 
 
+def _current_metrics() -> EphemeralMetrics | Metrics:
+    return _request_metrics.get() or metrics
+
+
 def count(name: str, value: float = 1) -> None:
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    _current_metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 def record_latency(milliseconds: float) -> None:
-    metrics.add_metric(name=REQUEST_LATENCY, unit=MetricUnit.Milliseconds, value=milliseconds)
+    _current_metrics().add_metric(
+        name=REQUEST_LATENCY, unit=MetricUnit.Milliseconds, value=milliseconds
+    )
 
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def instrument(handler: Handler) -> Handler:
-    """``handler`` under Logger context, Metrics flushing and, when on, the Tracer."""
-    instrumented = metrics.log_metrics(handler, capture_cold_start_metric=True)
-    instrumented = logger.inject_lambda_context(instrumented)
+    """``handler`` under Logger context, its own metric set flushed at the end and, when on,
+    the Tracer."""
+
+    def with_metrics(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        own = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+        token = _request_metrics.set(own)
+        try:
+            flushing = own.log_metrics(handler, capture_cold_start_metric=True)
+            result: dict[str, Any] = flushing(event, context)
+            return result
+        finally:
+            _request_metrics.reset(token)
+
+    instrumented = logger.inject_lambda_context(with_metrics)
     tracer = _tracer()
     if tracer is not None:
         instrumented = tracer.capture_lambda_handler(instrumented, capture_response=False)

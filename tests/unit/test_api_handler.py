@@ -146,3 +146,25 @@ def test_a_retry_while_the_first_request_runs_is_a_409(tmp_path: Path) -> None:
         feed.release.set()
         first.join(10)
         use_services(previous)
+
+
+def test_a_request_answered_while_another_runs_does_not_disturb_it(tmp_path: Path) -> None:
+    """The local gateway calls the handler from many threads at once."""
+    feed = GatedFeed(BARS)
+    container = Services(Settings(data_dir=tmp_path), store=FakeBarStore(), feed=feed)
+    previous = use_services(container)
+    results: list[dict[str, Any]] = []
+    slow = threading.Thread(target=lambda: results.append(_call("POST", "/market-data/sync", SYNC)))
+    try:
+        slow.start()
+        assert feed.entered.wait(10)
+        quick = _call("GET", "/market-data/symbols?exchange=NYSE", headers={})
+        feed.release.set()
+        slow.join(10)
+        assert quick["statusCode"] == 200 and json.loads(quick["body"])["count"] == 0
+        assert results[0]["statusCode"] == 200, results[0]["body"]
+        assert json.loads(results[0]["body"])["bars_synced"] == 30
+    finally:
+        feed.release.set()
+        slow.join(10)
+        use_services(previous)
