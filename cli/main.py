@@ -21,6 +21,7 @@ from domain.bars import SeriesKey
 from domain.errors import DomainError, InvalidInput
 from domain.intervals import Interval
 from domain.symbols import Symbol
+from streamer.cli import add_streamer_command
 
 EXIT_FAILURE = 1
 
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(handler=_cmd_simulator)
 
     add_run_command(commands)
+    add_streamer_command(commands)
     return parser
 
 

@@ -162,6 +162,10 @@ class LocalStack:
         It belongs between the scheduler and the gateway, so the quote routes find it
         running and it stops after the gateway stopped taking requests.
         """
+        from streamer.in_thread import RunningStreamer
+
+        running = RunningStreamer(self.settings)
+        self._parts.add("streamer", running.close)
 
     def _start_gateway(self) -> None:
         from functions.api.app import openapi_json
