@@ -118,24 +118,37 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def instrument(handler: Handler) -> Handler:
-    """``handler`` under Logger context, its own metric set flushed at the end and, when on,
-    the Tracer."""
+    """``handler`` with the invocation's keys on every log line, its own metric set flushed
+    at the end and, when on, the Tracer.
 
-    def with_metrics(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    The keys are those of ``Logger.inject_lambda_context``, kept per thread like the
+    correlation id.
+    """
+    cold = [True]
+
+    def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        keys = {
+            "cold_start": cold[0],
+            "function_name": getattr(context, "function_name", None),
+            "function_request_id": getattr(context, "aws_request_id", None),
+        }
+        cold[0] = False
         own = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE)
         token = _request_metrics.set(own)
+        logger.thread_safe_append_keys(**keys)
         try:
             flushing = own.log_metrics(handler, capture_cold_start_metric=True)
             result: dict[str, Any] = flushing(event, context)
             return result
         finally:
+            logger.thread_safe_remove_keys(keys)
             _request_metrics.reset(token)
 
-    instrumented = logger.inject_lambda_context(with_metrics)
     tracer = _tracer()
-    if tracer is not None:
-        instrumented = tracer.capture_lambda_handler(instrumented, capture_response=False)
-    return instrumented
+    if tracer is None:
+        return invoke
+    traced: Handler = tracer.capture_lambda_handler(invoke, capture_response=False)
+    return traced
 
 
 def _tracer() -> Any:
