@@ -13,7 +13,7 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from application.bootstrap import get_services
+from application.bootstrap import get_services, on_cache_error
 from functions.api import error_handlers  # noqa: F401 - registers the error handlers
 from functions.api.app import app
 
@@ -21,11 +21,13 @@ from functions.api.app import app
 from functions.api.routes import docs, health, ohlcv, quotes, sync, tracked  # noqa: F401
 from functions.common.errors import error_body
 from functions.common.observability import (
+    CACHE_ERRORS,
     CORRELATION_HEADER,
     Handler,
     begin_request,
     configure_logging,
     correlation_id_of,
+    count,
     end_request,
     instrument,
     logger,
@@ -33,6 +35,9 @@ from functions.common.observability import (
 )
 
 MAX_BODY_BYTES = 64 * 1024
+
+# A sync whose cache invalidation failed is counted like a failed cache read.
+on_cache_error(lambda _error: count(CACHE_ERRORS))
 
 
 def _body_size(event: dict[str, Any]) -> int:

@@ -168,3 +168,27 @@ def test_a_request_answered_while_another_runs_does_not_disturb_it(tmp_path: Pat
         feed.release.set()
         slow.join(10)
         use_services(previous)
+
+
+def test_a_broken_cache_is_counted_but_never_fails_a_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.test_api_query_cache import BrokenCache
+
+    container = Services(
+        Settings(data_dir=tmp_path), store=FakeBarStore(), feed=FakeFeed(BARS), cache=BrokenCache()
+    )
+    previous = use_services(container)
+    try:
+        assert _call("POST", "/market-data/sync", SYNC)["statusCode"] == 200
+        read = _call("GET", "/market-data/ohlcv/NASDAQ/AAPL")
+        assert read["statusCode"] == 200 and read["multiValueHeaders"]["X-Cache"] == ["bypass"]
+        health = json.loads(_call("GET", "/health")["body"])
+        assert health["status"] == "degraded" and health["checks"]["cache"]["status"] == "down"
+    finally:
+        use_services(previous)
+    sync_metrics, read_metrics, _ = (
+        d for d in _metrics(capsys.readouterr().out) if "RequestLatency" in d
+    )
+    assert sync_metrics["CacheErrors"] == [1.0]  # the invalidation after the sync
+    assert read_metrics["CacheErrors"] == [1.0]
