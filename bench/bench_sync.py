@@ -14,9 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from adapters.stores.sqlite_store import SqliteBarStore
-
 from adapters.events.in_process import InProcessEventBus
+from adapters.stores.sqlite_store import SqliteBarStore
 from adapters.tradingview.client import TradingViewHistoryClient
 from application.sync import SyncRequest, sync_series
 from bench.report import report
