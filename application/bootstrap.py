@@ -38,6 +38,15 @@ def build_feed(settings: Settings) -> MarketDataFeed:
 
 
 def build_events(settings: Settings) -> EventPublisher:
+    """The bus named by ``PQ_EVENT_BUS_NAME`` (EventBridge), else the in-process bus.
+
+    Bare: a sync's publisher also invalidates cached queries, so use ``Services.events``
+    for syncs; this is for publishers that do not change bars (or do it themselves).
+    """
+    if settings.event_bus_name:
+        from adapters.events.eventbridge import EventBridgePublisher
+
+        return EventBridgePublisher(settings.event_bus_name)
     from adapters.events.in_process import InProcessEventBus
 
     return InProcessEventBus()

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from application.bootstrap import build_events, build_feed, build_store
+from application.bootstrap import Services, build_store
 from application.queries import MAX_QUERY_LIMIT, iso_utc, read_bars
 from application.sync import SyncRequest, sync_series
 from cli.output import FORMATS, write_bars
@@ -45,21 +45,23 @@ def _parse_date(field: str, text: str | None) -> int | None:
 def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     key = _series_key(args.symbol, args.interval)
     request = SyncRequest(key=key, n_bars=args.bars, full=args.full)
-    store = build_store(settings)
+    # The services' publisher: the event goes to the configured bus and a shared (Redis)
+    # query cache forgets the series, as after a sync through the API.
+    services = Services(settings)
     progress = SyncProgress(f"sync {key}")
     try:
         result = asyncio.run(
             sync_series(
                 request,
-                feed=build_feed(settings),
-                store=store,
-                events=build_events(settings),
+                feed=services.feed,
+                store=services.store,
+                events=services.events,
                 progress=progress,
             )
         )
     finally:
         progress.done()
-        store.close()
+        services.close()
     last = iso_utc(result.last_bar_at) if result.last_bar_at is not None else "-"
     mode = "incremental" if result.incremental else "full"
     print(

@@ -77,3 +77,9 @@ class StoreUnavailable(DomainError):
     """The bar store could not be reached or refused the operation."""
 
     code = "store_unavailable"
+
+
+class EventsUnavailable(DomainError):
+    """The event bus refused or could not take some events after retries."""
+
+    code = "events_unavailable"

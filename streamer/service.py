@@ -20,6 +20,7 @@ from typing import Any
 
 from adapters.tradingview.auth import TradingViewAuth
 from adapters.tradingview.connection import TradingViewConnection
+from application.bootstrap import build_events
 from application.quote_ports import (
     ControlListener,
     QuoteStateUnavailable,
@@ -92,21 +93,11 @@ def _build_parts(settings: Settings, given: StreamerParts, config: StreamerConfi
         parts.store = store
     else:
         parts.store = given.store
-    parts.events = given.events if given.events is not None else _events(settings)
+    parts.events = given.events if given.events is not None else build_events(settings)
     if parts.connect is None:
         parts.auth = TradingViewAuth.from_settings(settings)
         parts.connect = _connector(settings, config, parts.auth)
     return parts
-
-
-def _events(settings: Settings) -> EventPublisher:
-    if settings.event_bus_name:
-        from adapters.events.eventbridge import EventBridgePublisher
-
-        return EventBridgePublisher(settings.event_bus_name)
-    from adapters.events.in_process import InProcessEventBus
-
-    return InProcessEventBus()
 
 
 def _connector(settings: Settings, config: StreamerConfig, auth: TradingViewAuth) -> Connector:

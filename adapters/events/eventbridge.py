@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from domain.errors import DomainError
+from domain.errors import EventsUnavailable
 from domain.events import DomainEvent, event_detail
 
 if TYPE_CHECKING:
@@ -34,12 +34,6 @@ BATCH_SIZE = 10
 """PutEvents takes at most 10 entries per call."""
 MAX_ATTEMPTS = 4
 _FIRST_PAUSE_SECONDS = 0.1
-
-
-class EventsUnavailable(DomainError):
-    """EventBridge refused or could not take some events after retries."""
-
-    code = "events_unavailable"
 
 
 class EventBridgePublisher:

@@ -15,6 +15,7 @@ from application.background import QueueUnavailable
 from domain.errors import (
     AuthenticationRejected,
     DomainError,
+    EventsUnavailable,
     FeedProtocolError,
     FeedUnavailable,
     InvalidBar,
@@ -77,6 +78,7 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     FeedUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     QueueUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    EventsUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,  # the bars are stored; a retry is safe
     IdempotencyKeyReused: HTTPStatus.UNPROCESSABLE_ENTITY,
     IdempotencyInProgress: HTTPStatus.CONFLICT,
     IdempotencyUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from adapters.stores.sqlite_store import SqliteBarStore
+from config.settings import Settings
 from domain.bars import SeriesKey
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from simulator.server import Simulator
+from tests.api_support import ApiClient, installed_services
 from tests.fixtures.simulator import SimulatorFactory
 
 AAPL_DAILY = SeriesKey(Symbol("NASDAQ", "AAPL"), Interval.D1)
@@ -35,15 +37,19 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-async def pocketquant(sim: Simulator, data_dir: Path, *args: str) -> Completed:
+async def pocketquant(
+    sim: Simulator, data_dir: Path, *args: str, redis_url: str | None = None
+) -> Completed:
     env = {
         **os.environ,
         "PQ_TRADINGVIEW_URL": sim.url,
         "PQ_DATA_DIR": str(data_dir),
         "PQ_TRADINGVIEW_TIMEOUT": "5",
     }
-    for name in ("PQ_MONGODB_URI", "PQ_REDIS_URL", "PQ_TRADINGVIEW_TOKEN"):
+    for name in ("PQ_MONGODB_URI", "PQ_REDIS_URL", "PQ_TRADINGVIEW_TOKEN", "PQ_EVENT_BUS_NAME"):
         env.pop(name, None)
+    if redis_url is not None:
+        env["PQ_REDIS_URL"] = redis_url
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -120,6 +126,38 @@ async def test_minute_sync_pages_past_5000_and_a_second_sync_adds_no_duplicates(
     assert again.code == 0, again.err
     assert "incremental" in again.out
     assert stored(data_dir, key) == bars
+
+
+async def test_a_sync_refreshes_what_the_api_cached_in_redis(
+    simulator: Simulator, data_dir: Path, redis_url: str
+) -> None:
+    """``pocketquant sync`` beside an API that shares Redis: its reads see the new bars."""
+    settings = Settings(data_dir=data_dir, tradingview_url=simulator.url, redis_url=redis_url)
+    with installed_services(settings):
+        api = ApiClient()
+        first = await pocketquant(
+            simulator, data_dir, "sync", "NASDAQ:AAPL", "--bars", "20", redis_url=redis_url
+        )
+        assert first.code == 0, first.err
+        cached = await asyncio.to_thread(api.get, "/market-data/ohlcv/NASDAQ/AAPL")
+        hit = await asyncio.to_thread(api.get, "/market-data/ohlcv/NASDAQ/AAPL")
+        assert hit.headers["x-cache"] == "hit"
+
+        second = await pocketquant(
+            simulator,
+            data_dir,
+            "sync",
+            "NASDAQ:AAPL",
+            "--bars",
+            "50",
+            "--full",
+            redis_url=redis_url,
+        )
+        assert second.code == 0, second.err
+        after = await asyncio.to_thread(api.get, "/market-data/ohlcv/NASDAQ/AAPL")
+
+    assert cached.json()["count"] == 20
+    assert after.json()["count"] == 50
 
 
 async def test_unknown_symbol_fails_fast_naming_it(simulator: Simulator, data_dir: Path) -> None:

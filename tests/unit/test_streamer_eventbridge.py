@@ -12,8 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from adapters.events.eventbridge import EventBridgePublisher, EventsUnavailable
+from adapters.events.eventbridge import EventBridgePublisher
 from domain.bars import Bar, SeriesKey
+from domain.errors import EventsUnavailable
 from domain.events import BarCompleted, SyncFailed
 from domain.intervals import Interval
 from domain.symbols import Symbol
