@@ -19,6 +19,8 @@ API_VERSION = "1.0.0"
 DESCRIPTION = (
     "Market data from TradingView: sync OHLCV bars into the store and read them back.\n\n"
     'Every error answers `{"error": {"code", "message", "field"?, "correlation_id"}}`. '
+    "Bodies are JSON: sent as `application/json`, or as `application/x-www-form-urlencoded` "
+    "(`curl -d`'s default), `text/plain` or with no `Content-Type` when the body is JSON. "
     "Send `X-Correlation-ID` to choose the id that is echoed on the response and logged. "
     "POSTs accept an `Idempotency-Key`: the same key and body within 24 h replay the first "
     "response without doing the work again; the same key with another body is a 422."

@@ -8,7 +8,6 @@ size limit, the latency metric, and Logger/Metrics/Tracer around it all.
 
 from __future__ import annotations
 
-import base64
 import time
 from http import HTTPStatus
 from typing import Any
@@ -16,6 +15,13 @@ from typing import Any
 from application.bootstrap import get_services, on_cache_error
 from functions.api import error_handlers  # noqa: F401 - registers the error handlers
 from functions.api.app import app
+from functions.api.media_type import (
+    accepts,
+    body_text,
+    content_type_of,
+    declared_json,
+    media_type,
+)
 
 # Importing a route module registers its routes.
 from functions.api.routes import docs, health, ohlcv, quotes, sync, tracked  # noqa: F401
@@ -47,29 +53,6 @@ def _body_size(event: dict[str, Any]) -> int:
     return len(body.encode()) if len(body) * 4 > MAX_BODY_BYTES else len(body)
 
 
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
-
-
-def _content_type(event: dict[str, Any]) -> str | None:
-    for name, value in (event.get("headers") or {}).items():
-        if name.lower() == "content-type":
-            return str(value)
-    return None
-
-
-def _undecodable(event: dict[str, Any]) -> bool:
-    """A binary body (the gateway base64-encodes what is not UTF-8) cannot be JSON."""
-    if not event.get("isBase64Encoded") or not event.get("body"):
-        return False
-    try:
-        base64.b64decode(event["body"], validate=True).decode("utf-8")
-    except ValueError:  # binascii.Error and UnicodeDecodeError alike
-        return True
-    return False
-
-
 def _error_result(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
     return {
         "statusCode": status.value,
@@ -96,23 +79,26 @@ def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
             "payload_too_large",
             f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB",
         )
-    if _undecodable(event):
-        return _error_result(
-            HTTPStatus.BAD_REQUEST, "malformed_json", "the request body is not UTF-8 JSON"
-        )
-    content_type = _content_type(event)
-    if event.get("body") and content_type is not None and not _is_json(content_type):
+    content_type = content_type_of(event)
+    text = body_text(event)
+    if event.get("body") and not accepts(content_type, text):
         return _error_result(
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "send the body as JSON (Content-Type: application/json)",
+            f"the body is not JSON (it was sent as {media_type(content_type or '')}); send a "
+            "JSON object, e.g. with Content-Type: application/json",
+        )
+    # A binary body (the gateway base64-encodes what is not UTF-8) cannot be JSON.
+    if text is None:
+        return _error_result(
+            HTTPStatus.BAD_REQUEST, "malformed_json", "the request body is not UTF-8 JSON"
         )
     return None
 
 
 def _respond(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        return _precheck(event) or app.resolve(event, context)
+        return _precheck(event) or app.resolve(declared_json(event), context)
     except Exception:  # the resolver's own handlers failed; still answer with the error body
         logger.exception("request could not be resolved")
         return _error_result(

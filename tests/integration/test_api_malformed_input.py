@@ -309,12 +309,66 @@ def test_405_says_which_methods_are_allowed(api: ApiClient) -> None:
     assert response.headers["allow"] == "POST"
 
 
-def test_a_body_that_is_not_json_is_415(api: ApiClient) -> None:
+SUBSCRIBE = b'{"symbol": "BTCUSDT", "exchange": "BINANCE"}'
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "application/x-www-form-urlencoded",
+        "text/plain; charset=utf-8",
+        "application/json",
+        "Application/JSON",
+        "application/vnd.api+json",
+    ],
+    ids=["none", "curl -d default", "text/plain", "json", "JSON upper-case", "+json"],
+)
+def test_a_json_body_is_read_as_json_under_curls_and_plain_types(
+    api: ApiClient, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else None
+    response = api.request("POST", "/quotes/subscribe", body=SUBSCRIBE, headers=headers)
+
+    assert response.status == 200, response.body
+    assert response.json()["subscribed"] is True
+    assert response.json()["symbol"] == "BTCUSDT"
+
+
+def test_a_post_with_no_body_and_no_type_works(api: ApiClient) -> None:
+    assert api.request("POST", "/quotes/start").status == 200
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", b"symbol=AAPL"),
+        ("application/x-www-form-urlencoded", b"symbol=AAPL&exchange=NASDAQ"),
+        ("multipart/form-data; boundary=x", SUBSCRIBE),
+        ("application/octet-stream", SUBSCRIBE),
+        ("application/octet-stream", b"\xff\xfe\x00"),
+    ],
+    ids=["plain text", "a real form", "multipart", "binary type", "binary body"],
+)
+def test_a_body_that_is_not_json_is_415(api: ApiClient, content_type: str, body: bytes) -> None:
     response = api.request(
-        "POST", "/market-data/sync", body=b"symbol=AAPL", headers={"Content-Type": "text/plain"}
+        "POST", "/quotes/subscribe", body=body, headers={"Content-Type": content_type}
     )
-    assert response.status == 415
+
+    assert response.status == 415, response.body
     assert response.error["code"] == "unsupported_media_type"
+    assert "application/json" in response.error["message"]
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded"])
+def test_broken_json_under_a_lenient_type_is_still_malformed_json(
+    api: ApiClient, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else None
+    response = api.request("POST", "/quotes/subscribe", body=b'{"symbol": "BTC', headers=headers)
+
+    assert response.status == 400
+    assert response.error["code"] == "malformed_json"
 
 
 def test_the_callers_correlation_id_is_echoed_and_a_bad_one_replaced(api: ApiClient) -> None:

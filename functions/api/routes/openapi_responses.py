@@ -15,7 +15,9 @@ _ERROR_DESCRIPTIONS = {
     404: "Not found (see error.code).",
     409: "A request with this Idempotency-Key is still running.",
     413: "The body is larger than the API accepts.",
-    415: "The body is not JSON.",
+    415: "The body is not JSON. A JSON body is read as JSON when sent as application/json, "
+    "as application/x-www-form-urlencoded (curl -d) or text/plain, or with no Content-Type; "
+    "other types (multipart/form-data, binary) are refused.",
     422: "A field breaks a rule (error.field names it), or the Idempotency-Key was used "
     "with another body.",
     500: "Unexpected failure.",
