@@ -17,6 +17,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.common import correlation
+from functions.common.correlation import CORRELATION_HEADER
 from local.lambda_context import LocalLambdaContext
 from local.proxy_event import HttpRequest, HttpResponse, RouteTemplate, http_response, proxy_event
 
@@ -25,7 +27,6 @@ logger = logging.getLogger("pocketquant.gateway")
 ApiHandler = Callable[[dict[str, Any], LambdaContext], Mapping[str, Any]]
 
 API_KEY_HEADER = "x-api-key"
-CORRELATION_HEADER = "X-Correlation-ID"
 OPEN_PATHS = frozenset({"/health"})
 """Paths answered without an API key, as the deployed API leaves them open."""
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -36,11 +37,15 @@ FUNCTION_NAME = "pocketquant-api"
 def error_response(
     status: int, code: str, message: str, correlation_id: str | None = None
 ) -> HttpResponse:
-    """A response with the API's error body, for answers the gateway gives itself."""
-    body = json.dumps({"error": {"code": code, "message": message}}).encode("utf-8")
-    headers = [("Content-Type", "application/json")]
-    if correlation_id:
-        headers.append((CORRELATION_HEADER, correlation_id))
+    """A response with the API's error body, for answers the gateway gives itself.
+
+    Like the api's own errors it carries a correlation id in the body and the header: the
+    one given, else a fresh one.
+    """
+    correlation_id = correlation_id or str(uuid.uuid4())
+    error = {"code": code, "message": message, "correlation_id": correlation_id}
+    body = json.dumps({"error": error}).encode("utf-8")
+    headers = [("Content-Type", "application/json"), (CORRELATION_HEADER, correlation_id)]
     return HttpResponse(status=status, headers=headers, body=body)
 
 
@@ -74,7 +79,8 @@ class LocalApiGateway:
         """The answer to ``request``, whose body the server has read in full."""
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
-        correlation_id = _header(request.headers, CORRELATION_HEADER) or request_id
+        # What the api handler would choose: the caller's id when well formed, else ours.
+        correlation_id = correlation.choose(request.headers, request_id)
         response = self._answer(request, request_id, correlation_id)
         self._log(request, response, started, correlation_id)
         return response
@@ -82,7 +88,7 @@ class LocalApiGateway:
     def refuse_oversized(self, request: HttpRequest) -> HttpResponse:
         """The answer to a request whose declared body is over the limit (left unread)."""
         started = time.perf_counter()
-        correlation_id = _header(request.headers, CORRELATION_HEADER) or str(uuid.uuid4())
+        correlation_id = correlation.choose(request.headers)
         response = error_response(
             413,
             "payload_too_large",

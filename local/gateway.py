@@ -125,7 +125,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    # http.server dispatches on these names; every method goes to the api handler.
+    # http.server dispatches on these names and answers 501 itself for a method without
+    # one; every standard method goes to the api handler, which answers 405 for those no
+    # route takes (TRACE, CONNECT).
     do_GET = _handle  # noqa: N815
     do_POST = _handle  # noqa: N815
     do_PUT = _handle  # noqa: N815
@@ -133,6 +135,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_DELETE = _handle  # noqa: N815
     do_OPTIONS = _handle  # noqa: N815
     do_HEAD = _handle  # noqa: N815
+    do_TRACE = _handle  # noqa: N815
+    do_CONNECT = _handle  # noqa: N815
 
     def log_message(self, format: str, *args: Any) -> None:
         # The gateway writes its own access line; this is the server's error chatter.

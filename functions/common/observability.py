@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import re
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,12 +22,10 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from application.redaction import redact
+from functions.common import correlation
 
 SERVICE = "pocketquant"
 METRICS_NAMESPACE = "PocketQuant"
-CORRELATION_HEADER = "X-Correlation-ID"
-_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
-"""What a caller's correlation id may look like; anything else is replaced, never logged."""
 
 # Metric names, in one place (dashboards and alarms use the same names).
 BARS_SYNCED = "BarsSynced"
@@ -75,15 +71,8 @@ _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 def correlation_id_of(event: Mapping[str, Any]) -> str:
     """The caller's ``X-Correlation-ID`` when it is well formed, else the request id."""
-    for name, value in (event.get("headers") or {}).items():
-        if name.lower() == CORRELATION_HEADER.lower() and isinstance(value, str):
-            if _CORRELATION_ID.match(value):
-                return value
-            break
     request_id = (event.get("requestContext") or {}).get("requestId")
-    if isinstance(request_id, str) and _CORRELATION_ID.match(request_id):
-        return request_id
-    return str(uuid.uuid4())
+    return correlation.choose((event.get("headers") or {}).items(), request_id)
 
 
 def begin_request(correlation_id: str) -> contextvars.Token[str | None]:

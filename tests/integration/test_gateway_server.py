@@ -87,6 +87,40 @@ def test_the_api_key_is_enforced_when_set(keyed_gateway: RunningGateway) -> None
     assert health.status_code == 200
 
 
+def test_the_gateways_own_403_carries_the_correlation_id(keyed_gateway: RunningGateway) -> None:
+    url = f"{keyed_gateway.url}/market-data/sync-status"
+
+    mine = httpx.get(url, headers={"X-Correlation-ID": "corr-403"})
+    fresh = httpx.get(url)
+    hostile = httpx.get(url, headers={"X-Correlation-ID": "not a valid id"})
+
+    assert mine.status_code == 403
+    assert mine.json()["error"]["correlation_id"] == "corr-403"
+    assert mine.headers["X-Correlation-ID"] == "corr-403"
+    for answer in (fresh, hostile):
+        assert answer.status_code == 403
+        assert answer.json()["error"]["correlation_id"] == answer.headers["X-Correlation-ID"]
+        assert len(answer.headers["X-Correlation-ID"]) == 36  # a fresh uuid
+    assert set(fresh.json()["error"]) == {"code", "message", "correlation_id"}
+
+
+def _raw(gateway: RunningGateway, request_line: str) -> tuple[bytes, bytes]:
+    """Send one request line (no body) as written; the status line and body of the reply."""
+    with socket.create_connection((gateway.host, gateway.port), timeout=5) as sock:
+        sock.sendall(f"{request_line}\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        reply = sock.makefile("rb").read()
+    head, _, body = reply.partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0], body
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT"])
+def test_trace_and_connect_reach_the_handler(gateway: RunningGateway, method: str) -> None:
+    status, body = _raw(gateway, f"{method} /market-data/sync HTTP/1.1")
+
+    assert status == b"HTTP/1.1 200 OK"  # not http.server's own 501
+    assert json.loads(body)["event"]["httpMethod"] == method
+
+
 def test_without_a_configured_key_no_key_is_needed(gateway: RunningGateway) -> None:
     assert httpx.get(f"{gateway.url}/market-data/sync-status").status_code == 200
 
