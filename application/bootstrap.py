@@ -57,8 +57,13 @@ _cache_error_listeners: list[CacheErrorListener] = []
 
 
 def on_cache_error(listener: CacheErrorListener) -> None:
-    """Call ``listener`` whenever a cache invalidation fails (e.g. to count a metric)."""
-    _cache_error_listeners.append(listener)
+    """Call ``listener`` whenever a cache invalidation fails (e.g. to count a metric).
+
+    Registering the same listener again changes nothing, so handlers that share a process
+    (the local stack) can each register it.
+    """
+    if listener not in _cache_error_listeners:
+        _cache_error_listeners.append(listener)
 
 
 def _report_cache_error(error: CacheUnavailable) -> None:

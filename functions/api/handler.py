@@ -12,7 +12,7 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from application.bootstrap import get_services, on_cache_error
+from application.bootstrap import get_services
 from functions.api import error_handlers  # noqa: F401 - registers the error handlers
 from functions.api.app import app
 from functions.api.media_type import (
@@ -28,12 +28,11 @@ from functions.api.routes import docs, health, ohlcv, quotes, sync, tracked  # n
 from functions.common.correlation import CORRELATION_HEADER
 from functions.common.errors import error_body
 from functions.common.observability import (
-    CACHE_ERRORS,
     Handler,
     begin_request,
     configure_logging,
     correlation_id_of,
-    count,
+    count_cache_errors,
     end_request,
     instrument,
     logger,
@@ -42,8 +41,7 @@ from functions.common.observability import (
 
 MAX_BODY_BYTES = 64 * 1024
 
-# A sync whose cache invalidation failed is counted like a failed cache read.
-on_cache_error(lambda _error: count(CACHE_ERRORS))
+count_cache_errors()
 
 
 def _body_size(event: dict[str, Any]) -> int:

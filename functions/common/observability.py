@@ -14,15 +14,19 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
+from application.bootstrap import on_cache_error
 from application.redaction import redact
 from functions.common import correlation
+
+if TYPE_CHECKING:
+    from application.bar_cache import CacheUnavailable
 
 SERVICE = "pocketquant"
 METRICS_NAMESPACE = "PocketQuant"
@@ -101,6 +105,16 @@ def record_latency(milliseconds: float) -> None:
     _current_metrics().add_metric(
         name=REQUEST_LATENCY, unit=MetricUnit.Milliseconds, value=milliseconds
     )
+
+
+def _count_cache_error(_error: CacheUnavailable) -> None:
+    count(CACHE_ERRORS)
+
+
+def count_cache_errors() -> None:
+    """Count each failed cache invalidation (after a sync) as ``CacheErrors``, like a failed
+    cache read. Every handler that syncs calls it; the listener is registered once."""
+    on_cache_error(_count_cache_error)
 
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

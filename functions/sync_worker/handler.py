@@ -24,10 +24,13 @@ from functions.common.observability import (
     SYNC_FAILURES,
     begin_request,
     count,
+    count_cache_errors,
     end_request,
     instrument,
 )
 from functions.sync_worker.worker import JobOutcome, SyncWorker
+
+count_cache_errors()
 
 
 def _record_handler(record: SQSRecord) -> None:
