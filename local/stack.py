@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.queue.in_process import InProcessSyncQueue
 from application.bootstrap import Services, use_services
@@ -27,6 +27,9 @@ from local.gateway import RunningGateway, serve
 from local.lambda_context import LocalLambdaContext
 from local.scheduler import LocalScheduler
 from local.simulator_thread import RunningSimulator
+
+if TYPE_CHECKING:
+    from streamer.in_thread import RunningStreamer
 
 logger = logging.getLogger("pocketquant.local")
 
@@ -78,6 +81,7 @@ class LocalStack:
         self.services: Services | None = None
         self.queue: InProcessSyncQueue | None = None
         self.scheduler: LocalScheduler | None = None
+        self.streamer: RunningStreamer | None = None
         self.gateway: RunningGateway | None = None
         self._parts = _Parts()
 
@@ -163,9 +167,13 @@ class LocalStack:
         running and it stops after the gateway stopped taking requests.
         """
         from streamer.in_thread import RunningStreamer
+        from streamer.service import StreamerParts
 
-        running = RunningStreamer(self.settings)
-        self._parts.add("streamer", running.close)
+        assert self.services is not None
+        # The api handlers' own query cache, so a stored bar makes their cached reads stale.
+        parts = StreamerParts(cache=self.services.cache)
+        self.streamer = RunningStreamer(self.settings, parts=parts)
+        self._parts.add("streamer", self.streamer.close)
 
     def _start_gateway(self) -> None:
         from functions.api.app import openapi_json

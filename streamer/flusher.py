@@ -6,7 +6,8 @@ Every ``flush_interval`` (250 ms) one cycle:
 2. writes the quotes and bars in progress of the symbols that changed, and the status
    when it changed (or is about to look stale), in one write: one Redis pipeline;
 3. upserts completed bars into the bar store, one batch per series (the synchronous
-   store runs in a thread), then publishes a ``BarCompleted`` per stored bar;
+   store runs in a thread), makes the series' cached bar queries stale (the API's query
+   cache, when one is shared), then publishes a ``BarCompleted`` per stored bar;
 4. every ``snapshot_interval``, and on stop, saves the resumable state.
 
 Failures are retried, never dropped: a failed state write marks its symbols changed again
@@ -29,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from application.bar_cache import CacheUnavailable, QueryCache
 from application.quote_ports import QuoteStateUnavailable, QuoteStateWriter, StateBatch
 from application.quote_ports import StreamerStatus as Status
 from domain.bars import Bar, SeriesKey
@@ -86,13 +88,16 @@ class Flusher:
         status: Callable[[], Status],
         *,
         config: StreamerConfig,
+        cache: QueryCache | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``cache``: the API's query cache, when this process or Redis shares it."""
         self._book = book
         self._writer = writer
         self._store = store
         self._events = events
+        self._cache = cache
         self._status = status
         self._config = config
         self._clock = clock
@@ -109,6 +114,7 @@ class Flusher:
         self.store_outage = _Outage("storing completed bars", monotonic)
         self.events_outage = _Outage("publishing BarCompleted events", monotonic)
         self.snapshot_outage = _Outage("saving the streamer snapshot", monotonic)
+        self.cache_outage = _Outage("invalidating cached bar queries", monotonic)
         self.cycles = 0
         self.last_cycle_at = monotonic()
         self.bars_stored = 0
@@ -193,8 +199,23 @@ class Flusher:
                 continue
             self.bars_stored += len(bars)
             self._unpublished.extend(items)
+            await self._invalidate(key)
         self.store_outage.succeeded()
         self._store_backoff.reset()
+
+    async def _invalidate(self, key: SeriesKey) -> None:
+        """Make the cached queries of ``key`` stale, so a read shows the bars just stored.
+
+        Not retried: a cached body outlives a missed invalidation by at most its TTL.
+        """
+        if self._cache is None:
+            return
+        try:
+            await asyncio.to_thread(self._cache.invalidate, key)
+        except CacheUnavailable as error:
+            self.cache_outage.failed(str(error))
+            return
+        self.cache_outage.succeeded()
 
     async def _publish_events(self) -> None:
         if not self._unpublished or self._monotonic() < self._events_retry_at:

@@ -20,6 +20,7 @@ from typing import Any
 
 from adapters.tradingview.auth import TradingViewAuth
 from adapters.tradingview.connection import TradingViewConnection
+from application.bar_cache import QueryCache
 from application.bootstrap import build_events
 from application.quote_ports import (
     ControlListener,
@@ -56,6 +57,9 @@ class StreamerParts:
     listener: ControlListener | None = None
     store: BarStore | None = None
     events: EventPublisher | None = None
+    cache: QueryCache | None = None
+    """The API's query cache, made stale as completed bars are stored: Redis when
+    ``PQ_REDIS_URL`` is set, else none (nothing else shares this process's memory)."""
     connect: Connector | None = None
     auth: TradingViewAuth | None = None
     observer: TickObserver | None = None
@@ -65,7 +69,7 @@ class StreamerParts:
 def _build_parts(settings: Settings, given: StreamerParts, config: StreamerConfig) -> StreamerParts:
     from adapters.quote_state import factory
 
-    parts = StreamerParts(connect=given.connect, observer=given.observer)
+    parts = StreamerParts(connect=given.connect, observer=given.observer, cache=given.cache)
     owned = parts.owned
     if given.subscriptions is None:
         subscriptions = factory.subscription_store_from_settings(settings)
@@ -94,6 +98,13 @@ def _build_parts(settings: Settings, given: StreamerParts, config: StreamerConfi
     else:
         parts.store = given.store
     parts.events = given.events if given.events is not None else build_events(settings)
+    if given.cache is None and settings.redis_url is not None:
+        from adapters.cache.redis_cache import RedisQueryCache
+        from adapters.cache.redis_client import redis_client
+
+        client = redis_client(settings.redis_url.get_secret_value())
+        owned.append(client.close)
+        parts.cache = RedisQueryCache(client)
     if parts.connect is None:
         parts.auth = TradingViewAuth.from_settings(settings)
         parts.connect = _connector(settings, config, parts.auth)
@@ -174,6 +185,7 @@ class Streamer:
             parts.events,
             self.status,
             config=config,
+            cache=parts.cache,
             clock=self._clock,
             monotonic=self._monotonic,
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from adapters.cache.memory_cache import InProcessQueryCache
 from adapters.events.in_process import InProcessEventBus
 from adapters.quote_state.in_process import InProcessQuoteState
 from application.quote_ports import QuoteStateUnavailable, StateBatch, StreamerStatus
@@ -21,6 +22,7 @@ from streamer.book import LiveBook
 from streamer.config import StreamerConfig
 from streamer.flusher import Flusher
 from tests.fakes import FakeBarStore
+from tests.unit.test_api_query_cache import BrokenCache
 
 BTC = Symbol("BINANCE", "BTCUSDT")
 T0 = 1_710_460_800
@@ -195,3 +197,50 @@ async def test_snapshots_are_saved_periodically_and_on_demand(parts: Parts, cloc
     writer.down = True
     assert not await flusher.save_snapshot()
     assert flusher.snapshot_outage.failing
+
+
+def _flusher_with_cache(cache: Any, clock: Clock) -> tuple[LiveBook, FakeBarStore, Flusher]:
+    book = LiveBook(CONFIG.intervals)
+    book.add(BTC, TradingSession())
+    store = FakeBarStore()
+    status = StreamerStatus(connected=True, updated_at=0.0, running=True)
+    flusher = Flusher(
+        book,
+        FlakyWriter(),
+        store,
+        FlakyBus(),
+        lambda: status,
+        config=CONFIG,
+        cache=cache,
+        clock=clock,
+        monotonic=clock,
+    )
+    return book, store, flusher
+
+
+async def test_storing_completed_bars_makes_the_series_cached_queries_stale(clock: Clock) -> None:
+    cache = InProcessQueryCache()
+    key = SeriesKey(BTC, Interval.M1)
+    before = cache.lookup(key, "q").version
+    cache.store(key, "q", before, b"old body")
+    book, _, flusher = _flusher_with_cache(cache, clock)
+    tick(book, 0, 100.0, 1.0)
+    await flusher.flush()
+    assert cache.lookup(key, "q").body == b"old body"  # nothing completed yet
+
+    tick(book, 61, 102.0, 4.0)
+    await flusher.flush()
+
+    assert cache.lookup(key, "q").body is None
+    assert cache.lookup(SeriesKey(BTC, Interval.M5), "q").version == "0"  # not completed
+
+
+async def test_a_cache_that_is_down_does_not_stop_bars_being_stored(clock: Clock) -> None:
+    book, store, flusher = _flusher_with_cache(BrokenCache(), clock)
+    tick(book, 0, 100.0, 1.0)
+    tick(book, 61, 102.0, 4.0)
+
+    await flusher.flush()
+
+    assert store.count_bars(SeriesKey(BTC, Interval.M1)) == 1
+    assert flusher.cache_outage.failing
