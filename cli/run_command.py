@@ -40,6 +40,11 @@ def add_run_command(subparsers: Any) -> None:
         default=FEEDS[0],
         help="tradingview (default) or the built-in simulator, for use with no internet",
     )
+    run.add_argument(
+        "--metrics",
+        action="store_true",
+        help="print the CloudWatch EMF metric lines (one per request) as on AWS",
+    )
     run.set_defaults(handler=run_local_stack)
 
 
@@ -107,7 +112,9 @@ def run_local_stack(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("pocketquant").setLevel(settings.log_level.upper())
     stop = threading.Event()
     _stop_on_signals(stop)
-    options = StackOptions(host=args.host, port=args.port, feed=Feed(args.feed))
+    options = StackOptions(
+        host=args.host, port=args.port, feed=Feed(args.feed), metrics=args.metrics
+    )
     try:
         stack = LocalStack(settings, options).start()
     except OSError as error:

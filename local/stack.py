@@ -2,6 +2,8 @@
 
 Started in dependency order and stopped in reverse:
 
+0. the metrics switch: EMF lines, CloudWatch's input on AWS, would drown the console's
+   access log, so the handlers and the streamer print none unless ``metrics`` is asked;
 1. the TradingView simulator (``feed="simulator"``), with the feed pointed at it;
 2. the services container, built from those settings, installed for every handler;
 3. the in-process sync queue, running jobs through the sync-worker handler;
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +53,8 @@ class StackOptions:
     scheduler: bool = True
     retry_delay_s: float = 5.0
     """Wait before a failed background job is delivered again (SQS's visibility timeout)."""
+    metrics: bool = False
+    """Print the EMF metric lines the handlers and the streamer write on AWS."""
 
 
 @dataclass
@@ -93,6 +97,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         try:
+            self._configure_metrics()
             self._start_simulator()
             self._start_services()
             self._start_queue()
@@ -112,6 +117,16 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _configure_metrics(self) -> None:
+        from functions.common.observability import set_metrics_enabled
+
+        previous = set_metrics_enabled(self.options.metrics)
+
+        def restore() -> None:
+            set_metrics_enabled(previous)
+
+        self._parts.add("metrics switch", restore)
 
     def _start_simulator(self) -> None:
         if self.options.feed is not Feed.SIMULATOR:
@@ -166,13 +181,17 @@ class LocalStack:
         It belongs between the scheduler and the gateway, so the quote routes find it
         running and it stops after the gateway stopped taking requests.
         """
+        from streamer.config import StreamerConfig
         from streamer.in_thread import RunningStreamer
         from streamer.service import StreamerParts
 
         assert self.services is not None
+        config = StreamerConfig(health_port=None)
+        if not self.options.metrics:
+            config = replace(config, metrics_interval=0)
         # The api handlers' own query cache, so a stored bar makes their cached reads stale.
         parts = StreamerParts(cache=self.services.cache)
-        self.streamer = RunningStreamer(self.settings, parts=parts)
+        self.streamer = RunningStreamer(self.settings, config, parts)
         self._parts.add("streamer", self.streamer.close)
 
     def _start_gateway(self) -> None:

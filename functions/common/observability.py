@@ -5,6 +5,9 @@
 - Metrics: CloudWatch EMF in the ``PocketQuant`` namespace, flushed once per invocation.
   Each invocation has its own metric set (``EphemeralMetrics``): Powertools' ``Metrics``
   shares one set per process, which breaks when the local gateway runs requests on threads.
+  On unless ``set_metrics_enabled(False)``: the local stack keeps EMF lines out of its
+  console that way (an argument, not ``POWERTOOLS_METRICS_DISABLED``: only the settings
+  read the environment, and that variable does not silence the ColdStart line).
 - Tracer: created only when Powertools tracing is on (in Lambda, unless
   ``POWERTOOLS_TRACE_DISABLED``); importing X-Ray costs ~0.4 s, so it never happens locally.
 """
@@ -93,18 +96,30 @@ def current_correlation_id() -> str:
     return _correlation_id.get() or "-"
 
 
+_metrics_enabled = True
+
+
+def set_metrics_enabled(enabled: bool) -> bool:
+    """Turn EMF output on or off for this process; returns the previous choice."""
+    global _metrics_enabled
+    previous, _metrics_enabled = _metrics_enabled, enabled
+    return previous
+
+
 def _current_metrics() -> EphemeralMetrics | Metrics:
     return _request_metrics.get() or metrics
 
 
 def count(name: str, value: float = 1) -> None:
-    _current_metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+    if _metrics_enabled:
+        _current_metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 def record_latency(milliseconds: float) -> None:
-    _current_metrics().add_metric(
-        name=REQUEST_LATENCY, unit=MetricUnit.Milliseconds, value=milliseconds
-    )
+    if _metrics_enabled:
+        _current_metrics().add_metric(
+            name=REQUEST_LATENCY, unit=MetricUnit.Milliseconds, value=milliseconds
+        )
 
 
 def _count_cache_error(_error: CacheUnavailable) -> None:
@@ -122,7 +137,7 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 def instrument(handler: Handler) -> Handler:
     """``handler`` with the invocation's keys on every log line, its own metric set flushed
-    at the end and, when on, the Tracer.
+    at the end (when metrics are enabled) and, when on, the Tracer.
 
     The keys are those of ``Logger.inject_lambda_context``, kept per thread like the
     correlation id.
@@ -140,6 +155,8 @@ def instrument(handler: Handler) -> Handler:
         token = _request_metrics.set(own)
         logger.thread_safe_append_keys(**keys)
         try:
+            if not _metrics_enabled:
+                return handler(event, context)
             flushing = own.log_metrics(handler, capture_cold_start_metric=True)
             result: dict[str, Any] = flushing(event, context)
             return result

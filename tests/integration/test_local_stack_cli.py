@@ -86,6 +86,7 @@ def test_run_serves_syncs_and_stops_cleanly(
     assert "TradingView simulator at ws://127.0.0.1:" in output
     assert "stopped." in output
     assert "Traceback" not in output
+    assert '{"_aws"' not in output  # no EMF metric lines without --metrics
 
 
 def test_run_on_a_busy_port_says_so(tmp_path: Path) -> None:
