@@ -5,7 +5,8 @@ function runs, and a catch-all ``{proxy+}`` sends anything else (``/docs``,
 ``/openapi.json``, routes added later) to the function, which answers 404 for what it does
 not know. Every method requires an API key except ``GET /health``; one usage plan throttles
 each key. Errors API Gateway answers itself use the API's error body
-``{"error": {"code", "message"}}``.
+``{"error": {"code", "message", "correlation_id"}}``, the id being API Gateway's request id
+(the one the function falls back to when the caller sends no ``X-Correlation-ID``).
 """
 
 from __future__ import annotations
@@ -115,9 +116,13 @@ def _schemas() -> dict[str, apigw.JsonSchema]:
     }
 
 
+_CORRELATION_ID = '"$context.requestId"'
+
+
 def _error_body(code: str, message: str) -> dict[str, str]:
     """A gateway response template; ``message`` is a JSON value or a $context variable."""
-    return {"application/json": f'{{"error": {{"code": "{code}", "message": {message}}}}}'}
+    error = f'"code": "{code}", "message": {message}, "correlation_id": {_CORRELATION_ID}'
+    return {"application/json": f'{{"error": {{{error}}}}}'}
 
 
 # (construct id, response type, status, code, message template)

@@ -57,8 +57,9 @@ class ErrorDetail(BaseModel):
     )
     correlation_id: str | None = Field(
         None,
-        description="Quote it when asking about this request. Always set by the API; an error "
-        "the gateway answers itself (a missing API key) may lack it.",
+        description="Quote it when asking about this request: the X-Correlation-ID sent, when "
+        "well formed, else an id of the request. Errors API Gateway answers itself on AWS (a "
+        "missing API key, throttling) carry its request id.",
     )
 
 

@@ -95,11 +95,19 @@ def test_stage_has_access_logs_tracing_and_execution_logs(full: Synthesized) -> 
     assert stage["MethodSettings"][0]["DataTraceEnabled"] is False
 
 
-def test_gateway_errors_use_the_api_error_body(full: Synthesized) -> None:
-    for response in full.resources("AWS::ApiGateway::GatewayResponse").values():
+def test_gateway_errors_use_the_api_error_body_with_a_correlation_id(full: Synthesized) -> None:
+    responses = full.resources("AWS::ApiGateway::GatewayResponse").values()
+    types = {response["Properties"]["ResponseType"] for response in responses}
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "INVALID_API_KEY", "THROTTLED"} <= types
+    for response in responses:
         body = response["Properties"]["ResponseTemplates"]["application/json"]
-        filled = body.replace("$context.error.messageString", '"m"')
-        assert set(json.loads(filled)["error"]) == {"code", "message"}
+        # API Gateway fills in the $context variables (message strings are already quoted).
+        filled = body.replace("$context.error.messageString", '"m"').replace(
+            "$context.requestId", "req-1"
+        )
+        error = json.loads(filled)["error"]
+        assert set(error) == {"code", "message", "correlation_id"}
+        assert error["correlation_id"] == "req-1", response["Properties"]["ResponseType"]
 
 
 # ---- cache, network, secrets
