@@ -12,15 +12,13 @@ from __future__ import annotations
 import compileall
 import contextlib
 import io
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,44 +34,6 @@ IMPORT_PROBE = (
     "import time; started = time.perf_counter(); import functions.api.handler; "
     "print(time.perf_counter() - started)"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def _redis_server(directory: Path) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not installed; `make bench` installs it")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(directory)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        import redis
-
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)  # the server's readiness can only be polled
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _stored_bars(settings: Any) -> Any:
@@ -122,12 +82,13 @@ def _query_benchmarks(directory: Path) -> tuple[float, float]:
     from pydantic import SecretStr
 
     from application.bootstrap import Services, use_services
+    from bench.redis_server import private_redis
     from config.settings import Settings
     from functions.api.handler import handler
     from local.lambda_context import LocalLambdaContext
     from local.proxy_event import HttpRequest, proxy_event
 
-    with _redis_server(directory) as redis_url:
+    with private_redis(directory) as redis_url:
         settings = Settings(data_dir=directory, redis_url=SecretStr(redis_url))
         key = _stored_bars(settings)
         services = Services(settings)

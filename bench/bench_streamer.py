@@ -15,22 +15,18 @@ import asyncio
 import contextlib
 import os
 import random
-import shutil
-import socket
-import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
-import redis
 
 from adapters.events.in_process import InProcessEventBus
 from adapters.quote_state.redis_state import RedisQuoteWriter, async_client
 from adapters.stores.sqlite_store import SqliteBarStore
 from adapters.tradingview import codec
 from application.quote_ports import StreamerStatus
+from bench.redis_server import private_redis
 from bench.report import report
 from domain.intervals import ALL_INTERVALS
 from domain.sessions import TradingSession
@@ -48,44 +44,6 @@ START = 1_710_509_400  # 2024-03-15 13:30 UTC: NASDAQ open, crypto trading
 SECONDS_PER_TICK = 0.05
 """Exchange time between two ticks of one symbol: a 1m bar completes every 1,200 ticks."""
 QUOTE_SESSION = "qs_benchbenchben"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def private_redis(directory: Path) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not installed (`make redis` installs it)")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)  # polling the server's own readiness; nothing to await
-        yield url
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _symbols() -> list[tuple[Symbol, TradingSession]]:
