@@ -9,18 +9,13 @@ another process share the file.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from adapters.quote_state import names
+from adapters.sqlite_connection import SharedConnection
 from application.quote_ports import DesiredQuotes
-from domain.errors import StoreUnavailable
 from domain.symbols import Symbol
-
-BUSY_TIMEOUT_SECONDS = 5.0
 
 _SCHEMA = (
     f"""
@@ -46,41 +41,16 @@ class SqliteSubscriptionStore:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._lock = threading.Lock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute("COMMIT")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailable(f"cannot open the quote subscriptions at {path}: {exc}") from exc
-        self._conn: sqlite3.Connection | None = conn
+        self._db = SharedConnection(
+            path, _create_tables, subject=f"the quote subscriptions at {path}", closed="are closed"
+        )
 
     @property
     def path(self) -> Path:
         return self._path
 
-    @contextmanager
-    def _connection(self, action: str) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._conn is None:
-                raise StoreUnavailable(f"the quote subscriptions at {self._path} are closed")
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.rollback()
-                raise StoreUnavailable(
-                    f"the quote subscriptions at {self._path} could not {action}: {exc}"
-                ) from exc
-
     def desired(self) -> DesiredQuotes:
-        with self._connection("be read") as conn:
+        with self._db.connection("be read") as conn:
             conn.execute("BEGIN")
             row = conn.execute(
                 f"SELECT running FROM {names.FEED_CONTROL} WHERE id = ?", (names.FEED_CONTROL_ID,)
@@ -91,7 +61,7 @@ class SqliteSubscriptionStore:
         return DesiredQuotes(running, tuple(Symbol(exchange, ticker) for exchange, ticker in rows))
 
     def set_running(self, running: bool) -> None:
-        with self._connection("store the running flag") as conn:
+        with self._db.connection("store the running flag") as conn:
             conn.execute(
                 f"INSERT INTO {names.FEED_CONTROL} (id, running, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET running = excluded.running, "
@@ -100,7 +70,7 @@ class SqliteSubscriptionStore:
             )
 
     def add_symbol(self, symbol: Symbol) -> bool:
-        with self._connection("store a subscription") as conn:
+        with self._db.connection("store a subscription") as conn:
             cursor = conn.execute(
                 f"INSERT INTO {names.SUBSCRIPTIONS} (exchange, symbol, added_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (exchange, symbol) DO NOTHING",
@@ -109,7 +79,7 @@ class SqliteSubscriptionStore:
             return cursor.rowcount > 0
 
     def remove_symbol(self, symbol: Symbol) -> bool:
-        with self._connection("remove a subscription") as conn:
+        with self._db.connection("remove a subscription") as conn:
             cursor = conn.execute(
                 f"DELETE FROM {names.SUBSCRIPTIONS} WHERE exchange = ? AND symbol = ?",
                 (symbol.exchange, symbol.ticker),
@@ -117,7 +87,11 @@ class SqliteSubscriptionStore:
             return cursor.rowcount > 0
 
     def close(self) -> None:
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        self._db.close()
+
+
+def _create_tables(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    for statement in _SCHEMA:
+        conn.execute(statement)
+    conn.execute("COMMIT")

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from adapters.sqlite_connection import SharedConnection
 from adapters.stores import names, records
 from adapters.stores.sqlite_schema import migrate
 from domain.bars import Bar, SeriesKey
-from domain.errors import StoreUnavailable
 from domain.series import SymbolInfo, SyncStatus
 from domain.symbols import Symbol, normalize_name
-
-BUSY_TIMEOUT_SECONDS = 5.0
 
 _SERIES = "exchange = ? AND symbol = ? AND interval = ?"
 _BAR_COLUMNS = "time, open, high, low, close, volume"
@@ -61,56 +57,18 @@ class SqliteBarStore:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._lock = threading.Lock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                path,
-                timeout=BUSY_TIMEOUT_SECONDS,
-                isolation_level=None,  # transactions are explicit: BEGIN … COMMIT below
-                check_same_thread=False,  # the lock below serialises every use
-            )
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailable(f"cannot open the SQLite bar store at {path}: {exc}") from exc
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
+
+        def prepare(conn: sqlite3.Connection) -> None:
             conn.execute("PRAGMA synchronous = NORMAL")
             migrate(conn, path)
-        except sqlite3.Error as exc:
-            conn.close()
-            raise StoreUnavailable(f"cannot open the SQLite bar store at {path}: {exc}") from exc
-        except BaseException:
-            conn.close()
-            raise
-        self._conn: sqlite3.Connection | None = conn
+
+        self._db = SharedConnection(
+            path, prepare, subject=f"the SQLite bar store at {path}", closed="is closed"
+        )
 
     @property
     def path(self) -> Path:
         return self._path
-
-    @contextmanager
-    def _connection(self, action: str) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._conn is None:
-                raise StoreUnavailable(f"the SQLite bar store at {self._path} is closed")
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(
-                    f"the SQLite bar store at {self._path} could not {action}: {exc}"
-                ) from exc
-
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
-        with self._connection(action) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.rollback()
-                raise
 
     def upsert_bars(self, key: SeriesKey, bars: Sequence[Bar]) -> int:
         if not bars:
@@ -120,7 +78,7 @@ class SqliteBarStore:
         first = min(row[3] for row in rows)
         last = max(row[3] for row in rows)
         # Only inserts change the count within [first, last], so its growth is the new bars.
-        with self._transaction("store bars") as conn:
+        with self._db.transaction("store bars") as conn:
             (before,) = conn.execute(_COUNT_IN_RANGE, (*series, first, last)).fetchone()
             conn.executemany(_UPSERT_BAR, rows)
             (after,) = conn.execute(_COUNT_IN_RANGE, (*series, first, last)).fetchone()
@@ -148,21 +106,21 @@ class SqliteBarStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        with self._connection("read bars") as conn:
+        with self._db.connection("read bars") as conn:
             rows = conn.execute(sql, params).fetchall()
         if newest_first:
             rows.reverse()
         return [Bar(*row) for row in rows]
 
     def count_bars(self, key: SeriesKey) -> int:
-        with self._connection("count bars") as conn:
+        with self._db.connection("count bars") as conn:
             (count,) = conn.execute(
                 f"SELECT count(*) FROM {names.BARS} WHERE {_SERIES}", self._series(key)
             ).fetchone()
         return int(count)
 
     def bar_time_range(self, key: SeriesKey) -> tuple[int, int] | None:
-        with self._connection("read the bar time range") as conn:
+        with self._db.connection("read the bar time range") as conn:
             first, last = conn.execute(
                 f"SELECT min(time), max(time) FROM {names.BARS} WHERE {_SERIES}",
                 self._series(key),
@@ -172,7 +130,7 @@ class SqliteBarStore:
     def put_status(self, status: SyncStatus) -> None:
         record = records.status_record(status)
         record[names.EXTRA] = json.dumps(record[names.EXTRA], sort_keys=True)
-        with self._transaction("store the sync status") as conn:
+        with self._db.transaction("store the sync status") as conn:
             conn.execute(_UPSERT_STATUS, record)
 
     def get_status(self, key: SeriesKey) -> SyncStatus | None:
@@ -191,7 +149,7 @@ class SqliteBarStore:
         return [_status_from_record(record) for record in found]
 
     def put_symbol(self, info: SymbolInfo) -> None:
-        with self._transaction("store the symbol") as conn:
+        with self._db.transaction("store the symbol") as conn:
             conn.execute(_UPSERT_SYMBOL, records.symbol_record(info))
 
     def get_symbol(self, symbol: Symbol) -> SymbolInfo | None:
@@ -212,19 +170,16 @@ class SqliteBarStore:
         return [records.symbol_from_record(record) for record in found]
 
     def ping(self) -> None:
-        with self._connection("answer a ping") as conn:
+        with self._db.connection("answer a ping") as conn:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     def close(self) -> None:
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        self._db.close()
 
     def _records(
         self, action: str, sql: str, params: Sequence[object] = ()
     ) -> list[dict[str, Any]]:
-        with self._connection(action) as conn:
+        with self._db.connection(action) as conn:
             cursor = conn.execute(sql, params)
             columns = [column[0] for column in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

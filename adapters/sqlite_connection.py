@@ -1,0 +1,90 @@
+"""One connection to a SQLite file, shared by every thread: the embedded stores' plumbing.
+
+A lock serialises every use (the local gateway calls from a thread per request);
+transactions are explicit (``BEGIN`` … ``COMMIT``) and a busy timeout lets another process
+share the file. SQLite's errors become ``StoreUnavailable`` naming the store and what it
+could not do.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from domain.errors import StoreUnavailable
+
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
+class SharedConnection:
+    """``path`` opened in WAL mode (its directory created) and ``prepare``\\ d: schema,
+    migrations. ``subject`` names the store in errors ("the SQLite bar store at …") and
+    ``closed`` ends the error once it is closed ("is closed")."""
+
+    def __init__(
+        self,
+        path: Path,
+        prepare: Callable[[sqlite3.Connection], None],
+        *,
+        subject: str,
+        closed: str,
+    ) -> None:
+        self._subject = subject
+        self._closed = closed
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,  # transactions are explicit: BEGIN … COMMIT
+                check_same_thread=False,  # the lock serialises every use
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(f"cannot open {subject}: {exc}") from exc
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            prepare(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreUnavailable(f"cannot open {subject}: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        self._conn: sqlite3.Connection | None = conn
+
+    @contextmanager
+    def connection(self, action: str) -> Iterator[sqlite3.Connection]:
+        """The connection, held alone; a SQLite error rolls back what is open and is raised
+        as ``StoreUnavailable`` ("… could not ``action``")."""
+        with self._lock:
+            if self._conn is None:
+                raise StoreUnavailable(f"{self._subject} {self._closed}")
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.rollback()
+                raise StoreUnavailable(f"{self._subject} could not {action}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        """``connection`` inside ``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any error."""
+        with self.connection(action) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
