@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from typing import Literal
 
 Unit = Literal["ticks/s", "bars/s", "s", "ms"]
@@ -22,13 +19,3 @@ def report(metric: str, value: float, unit: Unit, target: float) -> None:
 def meets_target(line: dict[str, object]) -> bool:
     value, target = float(str(line["value"])), float(str(line["target"]))
     return value >= target if line["unit"] in RATE_UNITS else value <= target
-
-
-def median_seconds(run: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls of ``run``."""
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
