@@ -26,6 +26,15 @@ def _free_port() -> int:
         return port
 
 
+def _pocketquant_run(port: int, data_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """``pocketquant run --feed simulator`` on ``port`` and its environment: none of this
+    machine's ``PQ_`` settings, the data in ``data_dir``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_")}
+    env["PQ_DATA_DIR"] = str(data_dir)
+    args = [sys.executable, "-m", "cli.main", "run", "--feed", "simulator", "--port", str(port)]
+    return args, env
+
+
 def _wait_for_health(process: subprocess.Popen[str], url: str) -> None:
     """Poll until the process answers: it has no readiness signal to wait on."""
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -43,10 +52,9 @@ def _wait_for_health(process: subprocess.Popen[str], url: str) -> None:
 @pytest.fixture
 def local_stack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_")}
-    env["PQ_DATA_DIR"] = str(tmp_path)
+    args, env = _pocketquant_run(port, tmp_path)
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "run", "--feed", "simulator", "--port", str(port)],
+        args,
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -94,10 +102,9 @@ def test_run_on_a_busy_port_says_so(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PQ_")}
-        env["PQ_DATA_DIR"] = str(tmp_path)
+        args, env = _pocketquant_run(port, tmp_path)
         result = subprocess.run(
-            [sys.executable, "-m", "cli.main", "run", "--feed", "simulator", "--port", str(port)],
+            args,
             cwd=REPO,
             env=env,
             capture_output=True,
