@@ -14,19 +14,36 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from application.bootstrap import Services, get_services
+from functions.api.app import app
 from functions.common.errors import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
     IdempotencyUnavailable,
 )
+from functions.common.http import json_response
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 EXPIRY_S = 24 * 60 * 60
 KEY_PREFIX = "pocketquant"
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=255,
+        description="Same key and body within 24 h: the first response is replayed and the "
+        "work done once. Same key, other body: 422.",
+    ),
+]
+"""The ``Idempotency-Key`` header parameter of every idempotent POST."""
 
 CommandResult = dict[str, Any]
 """``{"status_code": int, "body": str}`` (the serialized body): what is stored and replayed."""
@@ -126,3 +143,10 @@ def idempotent(name: str) -> Callable[[Command], IdempotentCommand]:
         return IdempotentCommand(name, command)
 
     return decorate
+
+
+def respond(command: IdempotentCommand, payload: dict[str, Any], key: str | None) -> Response[str]:
+    """Run ``command`` under ``key`` and answer its result, marking a replay."""
+    result, replayed = command(payload, key, lambda_context=app.lambda_context)
+    headers = {REPLAY_HEADER: "true"} if replayed else None
+    return json_response(result["body"], result["status_code"], headers)

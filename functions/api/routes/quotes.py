@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, Field
 
 from application.bootstrap import get_services
@@ -22,7 +22,7 @@ from application.secrets import with_mongodb_secret
 from domain.intervals import Interval
 from functions.api.app import SECURITY, app
 from functions.api.error_handlers import error_response, handles
-from functions.api.idempotency import IDEMPOTENCY_HEADER, REPLAY_HEADER, IdempotentCommand
+from functions.api.idempotency import IdempotencyKey, respond
 from functions.api.idempotency import idempotent as idempotent_command
 from functions.api.models.fields import NAME_PATTERN, Timestamp
 from functions.api.models.requests import SymbolRef
@@ -90,15 +90,6 @@ class QuoteControlResponse(BaseModel):
     subscribed: bool | None = None
 
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=IDEMPOTENCY_HEADER,
-        min_length=1,
-        max_length=255,
-        description="Same key and body within 24 h: the first response is replayed.",
-    ),
-]
 ExchangePath = Annotated[str, Path(pattern=NAME_PATTERN, description="e.g. BINANCE")]
 SymbolPath = Annotated[str, Path(pattern=NAME_PATTERN, description="e.g. BTCUSDT")]
 
@@ -154,12 +145,6 @@ def _unsubscribe(payload: dict[str, Any]) -> dict[str, Any]:
     return {"status_code": 200, "body": view.to_dict()}
 
 
-def _run(command: IdempotentCommand, payload: dict[str, Any], key: str | None) -> Response[str]:
-    result, replayed = command(payload, key, lambda_context=app.lambda_context)
-    headers = {REPLAY_HEADER: "true"} if replayed else None
-    return json_response(result["body"], result["status_code"], headers)
-
-
 @app.post(
     "/quotes/start",
     operation_id="startQuotes",
@@ -170,7 +155,7 @@ def _run(command: IdempotentCommand, payload: dict[str, Any], key: str | None) -
     responses=responses(QuoteControlResponse, errors=POST_ERRORS),
 )
 def post_start(idempotency_key: IdempotencyKey = None) -> Response[str]:
-    return _run(_start, {}, idempotency_key)
+    return respond(_start, {}, idempotency_key)
 
 
 @app.post(
@@ -183,7 +168,7 @@ def post_start(idempotency_key: IdempotencyKey = None) -> Response[str]:
     responses=responses(QuoteControlResponse, errors=POST_ERRORS),
 )
 def post_stop(idempotency_key: IdempotencyKey = None) -> Response[str]:
-    return _run(_stop, {}, idempotency_key)
+    return respond(_stop, {}, idempotency_key)
 
 
 @app.post(
@@ -199,7 +184,7 @@ def post_stop(idempotency_key: IdempotencyKey = None) -> Response[str]:
 def post_subscribe(
     body: Annotated[SymbolRef, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return _run(_subscribe, body.model_dump(mode="json"), idempotency_key)
+    return respond(_subscribe, body.model_dump(mode="json"), idempotency_key)
 
 
 @app.post(
@@ -213,7 +198,7 @@ def post_subscribe(
 def post_unsubscribe(
     body: Annotated[SymbolRef, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return _run(_unsubscribe, body.model_dump(mode="json"), idempotency_key)
+    return respond(_unsubscribe, body.model_dump(mode="json"), idempotency_key)
 
 
 # --- reads ---------------------------------------------------------------------------------

@@ -5,33 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
-from pydantic import BaseModel
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.api.app import MARKET_DATA_TAG, SECURITY, app
 from functions.api.commands import background_sync_command, bulk_sync_command, sync_command
-from functions.api.idempotency import IDEMPOTENCY_HEADER, REPLAY_HEADER, IdempotentCommand
+from functions.api.idempotency import IdempotencyKey, respond
 from functions.api.models.requests import BulkSyncBody, SyncBody
 from functions.api.models.responses import BackgroundSyncResponse, BulkSyncResponse, SyncResponse
 from functions.api.routes.openapi_responses import COMMON_ERRORS, FEED_ERRORS, responses
-from functions.common.http import json_response
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=IDEMPOTENCY_HEADER,
-        min_length=1,
-        max_length=255,
-        description="Same key and body within 24 h: the first response is replayed and the "
-        "work done once. Same key, other body: 422.",
-    ),
-]
-
-
-def _respond(command: IdempotentCommand, body: BaseModel, key: str | None) -> Response[str]:
-    result, replayed = command(body.model_dump(mode="json"), key, lambda_context=app.lambda_context)
-    headers = {REPLAY_HEADER: "true"} if replayed else None
-    return json_response(result["body"], result["status_code"], headers)
 
 
 @app.post(
@@ -46,7 +27,7 @@ def _respond(command: IdempotentCommand, body: BaseModel, key: str | None) -> Re
 def post_sync(
     body: Annotated[SyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return _respond(sync_command, body, idempotency_key)
+    return respond(sync_command, body.model_dump(mode="json"), idempotency_key)
 
 
 @app.post(
@@ -61,7 +42,7 @@ def post_sync(
 def post_bulk_sync(
     body: Annotated[BulkSyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return _respond(bulk_sync_command, body, idempotency_key)
+    return respond(bulk_sync_command, body.model_dump(mode="json"), idempotency_key)
 
 
 @app.post(
@@ -82,4 +63,4 @@ def post_bulk_sync(
 def post_background_sync(
     body: Annotated[SyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return _respond(background_sync_command, body, idempotency_key)
+    return respond(background_sync_command, body.model_dump(mode="json"), idempotency_key)
