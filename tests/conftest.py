@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.simulator",
     "tests.fixtures.redis_server",
+    "tests.fixtures.aws",
 ]

@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from application.bootstrap import Services, use_services
 from config.schedules import schedule_by_name
@@ -23,17 +21,6 @@ from local.lambda_context import LocalLambdaContext
 
 EVERY_6H = "sync-all-every-6h"
 MARKET_HOURS = "sync-daily-market-hours"
-
-
-@pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("sqs", region_name="us-east-1")
-        url = client.create_queue(QueueName="pocketquant-sync")["QueueUrl"]
-        yield client, url
 
 
 @pytest.fixture

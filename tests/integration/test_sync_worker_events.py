@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from adapters.events import eventbridge
 from adapters.events.eventbridge import EventBridgePublisher
@@ -30,6 +29,7 @@ from local.lambda_context import LocalLambdaContext
 from local.simulator_thread import RunningSimulator
 from simulator.config import SimulatorConfig
 from tests.api_support import ApiClient, installed_services
+from tests.fixtures.aws import sqs_event
 
 SIM_NOW = 1_710_532_800  # 2024-03-15 20:00 UTC
 BUS = "pocketquant-events"
@@ -42,24 +42,20 @@ def simulator() -> Iterator[RunningSimulator]:
 
 
 @pytest.fixture
-def bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any, str]]:
+def bus(mocked_aws: None) -> Iterator[tuple[Any, Any, str]]:
     """A bus whose every pocketquant event is copied to an SQS queue the test reads."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        events = boto3.client("events", region_name="us-east-1")
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        events.create_event_bus(Name=BUS)
-        url = sqs.create_queue(QueueName="bus-copy")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        events.put_rule(
-            Name="all", EventBusName=BUS, EventPattern=json.dumps({"source": ["pocketquant"]})
-        )
-        events.put_targets(Rule="all", EventBusName=BUS, Targets=[{"Id": "copy", "Arn": arn}])
-        yield events, sqs, url
+    events = boto3.client("events", region_name="us-east-1")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    events.create_event_bus(Name=BUS)
+    url = sqs.create_queue(QueueName="bus-copy")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name="all", EventBusName=BUS, EventPattern=json.dumps({"source": ["pocketquant"]})
+    )
+    events.put_targets(Rule="all", EventBusName=BUS, Targets=[{"Id": "copy", "Arn": arn}])
+    yield events, sqs, url
 
 
 @pytest.fixture
@@ -124,25 +120,6 @@ def bus_services(
         yield services
 
 
-def _sqs_event(job: SyncJob) -> dict[str, Any]:
-    """What Lambda's SQS event source hands the sync-worker for one queued job."""
-    return {
-        "Records": [
-            {
-                "messageId": "m-1",
-                "receiptHandle": "r-1",
-                "body": encode_job(job),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:pocketquant-sync",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
-
-
 def test_a_sync_through_the_api_handler_puts_bars_synced_on_the_bus(
     bus_services: Services, bus: tuple[Any, Any, str]
 ) -> None:
@@ -166,7 +143,7 @@ def test_a_job_through_the_sync_worker_handler_puts_bars_synced_on_the_bus(
     _, sqs, url = bus
 
     response = sync_worker_handler(
-        _sqs_event(SyncJob(symbol="MSFT", exchange="NASDAQ", n_bars=25)),
+        sqs_event(SyncJob(symbol="MSFT", exchange="NASDAQ", n_bars=25)),
         LocalLambdaContext("pocketquant-sync-worker"),
     )
 
@@ -186,7 +163,7 @@ def test_with_a_bus_a_background_sync_still_refreshes_a_cached_read(
     assert api.get("/market-data/ohlcv/NASDAQ/NVDA").headers["x-cache"] == "hit"
 
     sync_worker_handler(
-        _sqs_event(SyncJob(symbol="NVDA", exchange="NASDAQ", n_bars=50, full=True)),
+        sqs_event(SyncJob(symbol="NVDA", exchange="NASDAQ", n_bars=50, full=True)),
         LocalLambdaContext("pocketquant-sync-worker"),
     )
     after = api.get("/market-data/ohlcv/NASDAQ/NVDA")

@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from adapters.queue.sqs import SqsSyncQueue
 from application.background import SyncJob
@@ -43,17 +41,6 @@ def services(tmp_path: Path, simulator: RunningSimulator) -> Iterator[Services]:
     yield container
     use_services(previous)
     container.close()
-
-
-@pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("sqs", region_name="us-east-1")
-        url = client.create_queue(QueueName="pocketquant-sync")["QueueUrl"]
-        yield client, url
 
 
 def _delivered_batch(client: Any, url: str) -> dict[str, Any]:

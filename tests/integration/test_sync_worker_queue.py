@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from moto import mock_aws
 
 from adapters.queue.in_process import InProcessSyncQueue
 from adapters.queue.sqs import SqsSyncQueue
 from application.background import QueueUnavailable, SyncJob
 from local.lambda_context import LocalLambdaContext
-
-
-@pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("sqs", region_name="us-east-1")
-        url = client.create_queue(QueueName="pocketquant-sync")["QueueUrl"]
-        yield client, url
 
 
 class CountingClient:

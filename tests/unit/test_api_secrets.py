@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from application.redaction import MASK, redact
 from application.secrets import with_mongodb_secret, with_tradingview_secret
@@ -17,12 +15,8 @@ from domain.errors import FeedUnavailable, StoreUnavailable
 
 
 @pytest.fixture
-def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="us-east-1")
+def secrets(mocked_aws: None) -> Any:
+    return boto3.client("secretsmanager", region_name="us-east-1")
 
 
 def test_the_mongodb_uri_comes_from_a_plain_secret(secrets: Any) -> None:

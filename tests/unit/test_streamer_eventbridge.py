@@ -10,7 +10,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from adapters.events.eventbridge import EventBridgePublisher
 from domain.bars import Bar, SeriesKey
@@ -32,28 +31,21 @@ def completed(count: int) -> list[BarCompleted]:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        events = boto3.client("events", region_name=REGION)
-        sqs = boto3.client("sqs", region_name=REGION)
-        events.create_event_bus(Name=BUS)
-        queue_url = sqs.create_queue(QueueName="delivered")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        events.put_rule(
-            Name="everything",
-            EventBusName=BUS,
-            EventPattern=json.dumps({"source": ["pocketquant"]}),
-        )
-        events.put_targets(Rule="everything", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
-        yield events, queue_url
+def aws(mocked_aws: None) -> Iterator[tuple[Any, str]]:
+    events = boto3.client("events", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    events.create_event_bus(Name=BUS)
+    queue_url = sqs.create_queue(QueueName="delivered")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name="everything",
+        EventBusName=BUS,
+        EventPattern=json.dumps({"source": ["pocketquant"]}),
+    )
+    events.put_targets(Rule="everything", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
+    yield events, queue_url
 
 
 def delivered(queue_url: str) -> list[dict[str, Any]]:

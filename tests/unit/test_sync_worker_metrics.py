@@ -17,35 +17,17 @@ from typing import Any
 
 import pytest
 
-from adapters.queue.job_message import encode_job
 from application.background import SyncJob
 from application.bootstrap import Services, use_services
 from config.settings import Settings
 from domain.bars import Bar
 from local.lambda_context import LocalLambdaContext
 from tests.fakes import FakeBarStore, FakeFeed
+from tests.fixtures.aws import sqs_event
 from tests.unit.test_api_query_cache import BrokenCache
 
 REPO = Path(__file__).resolve().parents[2]
 BARS = [Bar(1_710_000_000 + i * 86_400, 10, 12, 9, 11, 100) for i in range(30)]
-
-
-def sqs_event(job: SyncJob) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": "m-1",
-                "receiptHandle": "r-1",
-                "body": encode_job(job),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:pocketquant-sync",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
 
 
 def emf_documents(output: str) -> list[dict[str, Any]]:
@@ -62,7 +44,8 @@ _SYNC_WORKER_CONTAINER = textwrap.dedent(
     from local.lambda_context import LocalLambdaContext
     from tests.fakes import FakeBarStore, FakeFeed
     from tests.unit.test_api_query_cache import BrokenCache
-    from tests.unit.test_sync_worker_metrics import BARS, sqs_event
+    from tests.fixtures.aws import sqs_event
+    from tests.unit.test_sync_worker_metrics import BARS
 
     assert "functions.api.handler" not in sys.modules
     use_services(
