@@ -13,6 +13,16 @@ from domain.series import SymbolInfo, SyncStatus
 from domain.symbols import Symbol
 
 
+class FakeClock:
+    """A clock that reads ``now``, which the test sets."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class FakeBarStore:
     def __init__(self) -> None:
         self.bars: dict[SeriesKey, dict[int, Bar]] = {}

@@ -12,18 +12,11 @@ from application.bar_cache import CacheUnavailable
 from domain.bars import SeriesKey
 from domain.intervals import Interval
 from domain.symbols import Symbol
+from tests.fakes import FakeClock
 from tests.fixtures.redis_server import RedisServer
 
 AAPL = SeriesKey(Symbol("NASDAQ", "AAPL"), Interval.D1)
 KO = SeriesKey(Symbol("NYSE", "KO"), Interval.D1)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_bodies_are_found_per_version_and_expire(redis_url: str) -> None:
@@ -47,7 +40,7 @@ def test_bodies_are_found_per_version_and_expire(redis_url: str) -> None:
 def test_a_cache_that_is_down_fails_fast_then_stays_out_of_the_way(
     redis_url: str, redis_server: RedisServer
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     cache = RedisQueryCache(redis_client(redis_url), cooldown_s=1.0, clock=clock)
     cache.lookup(AAPL, "q")
     redis_server.stop()

@@ -17,18 +17,10 @@ from domain.errors import SeriesNotTracked
 from domain.intervals import Interval
 from domain.series import SyncState, SyncStatus
 from domain.symbols import Symbol
-from tests.fakes import FakeBarStore
+from tests.fakes import FakeBarStore, FakeClock
 
 AAPL = SeriesKey(Symbol("NASDAQ", "AAPL"), Interval.D1)
 KO = SeriesKey(Symbol("NYSE", "KO"), Interval.D1)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_stored_body_is_found_until_the_series_changes() -> None:
@@ -52,7 +44,7 @@ def test_a_body_built_before_an_invalidation_is_not_kept() -> None:
 
 
 def test_entries_expire_after_their_ttl() -> None:
-    clock = Clock()
+    clock = FakeClock()
     cache = InProcessQueryCache(ttl_s=60, clock=clock)
     cache.store(AAPL, "q", "0", b"body")
     clock.now = 59.9

@@ -8,18 +8,11 @@ from pydantic import SecretStr
 
 from adapters.idempotency.memory_client import InMemoryRecordClient
 from application.redaction import MASK, redact, register_secret, register_url_secret
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes import FakeClock
 
 
 def test_records_behave_like_redis_set_get_delete() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     client = InMemoryRecordClient(clock)
     assert client.set("k", "first", ex=10, nx=True) is True
     assert client.set("k", "second", ex=10, nx=True) is None  # NX: taken
@@ -31,7 +24,7 @@ def test_records_behave_like_redis_set_get_delete() -> None:
 
 
 def test_records_expire() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     client = InMemoryRecordClient(clock)
     client.set("k", "v", px=1500)
     clock.now += 1.4

@@ -21,20 +21,12 @@ from domain.symbols import Symbol
 from streamer.book import LiveBook
 from streamer.config import StreamerConfig
 from streamer.flusher import Flusher
-from tests.fakes import FakeBarStore
+from tests.fakes import FakeBarStore, FakeClock
 from tests.unit.test_api_query_cache import BrokenCache
 
 BTC = Symbol("BINANCE", "BTCUSDT")
 T0 = 1_710_460_800
 CONFIG = StreamerConfig(intervals=(Interval.M1, Interval.M5), status_interval=60.0)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class FlakyWriter(InProcessQuoteState):
@@ -75,12 +67,12 @@ def tick(book: LiveBook, second: int, price: float, volume: float) -> None:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(1000.0)
 
 
 @pytest.fixture
-def parts(clock: Clock) -> tuple[LiveBook, FlakyWriter, FakeBarStore, FlakyBus, Flusher]:
+def parts(clock: FakeClock) -> tuple[LiveBook, FlakyWriter, FakeBarStore, FlakyBus, Flusher]:
     book = LiveBook(CONFIG.intervals)
     book.add(BTC, TradingSession())
     writer, store, bus = FlakyWriter(), FakeBarStore(), FlakyBus()
@@ -108,7 +100,9 @@ async def test_one_write_per_flush_with_only_what_changed(parts: Parts) -> None:
     assert writer.latest(BTC) is not None
 
 
-async def test_the_status_is_rewritten_when_it_would_look_stale(parts: Parts, clock: Clock) -> None:
+async def test_the_status_is_rewritten_when_it_would_look_stale(
+    parts: Parts, clock: FakeClock
+) -> None:
     _, writer, _, _, flusher = parts
     await flusher.flush()
     clock.now += 30
@@ -134,7 +128,7 @@ async def test_completed_bars_are_stored_then_announced_once(parts: Parts) -> No
     assert len(bus.published) == 1
 
 
-async def test_a_state_outage_loses_no_update(parts: Parts, clock: Clock) -> None:
+async def test_a_state_outage_loses_no_update(parts: Parts, clock: FakeClock) -> None:
     book, writer, store, _, flusher = parts
     tick(book, 0, 100.0, 1.0)
     writer.down = True
@@ -151,7 +145,7 @@ async def test_a_state_outage_loses_no_update(parts: Parts, clock: Clock) -> Non
     assert latest is not None and latest.last_price == 102.0
 
 
-async def test_bars_the_store_refused_are_retried_in_order(parts: Parts, clock: Clock) -> None:
+async def test_bars_the_store_refused_are_retried_in_order(parts: Parts, clock: FakeClock) -> None:
     book, _, store, bus, flusher = parts
     store.fail_upsert = StoreUnavailable("MongoDB could not store bars: timed out")
     tick(book, 0, 100.0, 1.0)
@@ -171,7 +165,9 @@ async def test_bars_the_store_refused_are_retried_in_order(parts: Parts, clock: 
     assert len(bus.published) == 2
 
 
-async def test_events_the_bus_refused_are_kept_and_sent_later(parts: Parts, clock: Clock) -> None:
+async def test_events_the_bus_refused_are_kept_and_sent_later(
+    parts: Parts, clock: FakeClock
+) -> None:
     book, _, _, bus, flusher = parts
     bus.down = True
     tick(book, 0, 100.0, 1.0)
@@ -185,7 +181,9 @@ async def test_events_the_bus_refused_are_kept_and_sent_later(parts: Parts, cloc
     assert len(bus.published) == 1 and flusher.snapshot()["unpublished"] == []
 
 
-async def test_snapshots_are_saved_periodically_and_on_demand(parts: Parts, clock: Clock) -> None:
+async def test_snapshots_are_saved_periodically_and_on_demand(
+    parts: Parts, clock: FakeClock
+) -> None:
     book, writer, _, _, flusher = parts
     tick(book, 0, 100.0, 1.0)
     await flusher.flush()
@@ -199,7 +197,7 @@ async def test_snapshots_are_saved_periodically_and_on_demand(parts: Parts, cloc
     assert flusher.snapshot_outage.failing
 
 
-def _flusher_with_cache(cache: Any, clock: Clock) -> tuple[LiveBook, FakeBarStore, Flusher]:
+def _flusher_with_cache(cache: Any, clock: FakeClock) -> tuple[LiveBook, FakeBarStore, Flusher]:
     book = LiveBook(CONFIG.intervals)
     book.add(BTC, TradingSession())
     store = FakeBarStore()
@@ -218,7 +216,9 @@ def _flusher_with_cache(cache: Any, clock: Clock) -> tuple[LiveBook, FakeBarStor
     return book, store, flusher
 
 
-async def test_storing_completed_bars_makes_the_series_cached_queries_stale(clock: Clock) -> None:
+async def test_storing_completed_bars_makes_the_series_cached_queries_stale(
+    clock: FakeClock,
+) -> None:
     cache = InProcessQueryCache()
     key = SeriesKey(BTC, Interval.M1)
     before = cache.lookup(key, "q").version
@@ -235,7 +235,7 @@ async def test_storing_completed_bars_makes_the_series_cached_queries_stale(cloc
     assert cache.lookup(SeriesKey(BTC, Interval.M5), "q").version == "0"  # not completed
 
 
-async def test_a_cache_that_is_down_does_not_stop_bars_being_stored(clock: Clock) -> None:
+async def test_a_cache_that_is_down_does_not_stop_bars_being_stored(clock: FakeClock) -> None:
     book, store, flusher = _flusher_with_cache(BrokenCache(), clock)
     tick(book, 0, 100.0, 1.0)
     tick(book, 61, 102.0, 4.0)
