@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from application.bulk_sync import sync_many, unique_requests
 from application.sync import SyncRequest
 from domain.bars import Bar, SeriesKey
 from domain.errors import SymbolNotFound
 from domain.intervals import Interval
-from domain.ports import History, ProgressCallback
-from domain.series import SymbolInfo
+from domain.ports import History
 from domain.symbols import Symbol
-from tests.fakes import FakeBarStore, RecordingEvents
+from tests.fakes import FakeBarStore, FakeFeed, RecordingEvents
 
 
-class CountingFeed:
+class CountingFeed(FakeFeed):
     """Serves two bars per symbol, refuses ``BAD``, and records how many fetches overlap."""
 
     def __init__(self) -> None:
+        super().__init__([Bar(86_400, 1, 2, 0.5, 1.5, 1), Bar(2 * 86_400, 1, 2, 0.5, 1.5, 1)])
         self.active = 0
         self.most_active = 0
 
-    async def fetch_history(
-        self,
-        symbol: Symbol,
-        interval: Interval,
-        n_bars: int,
-        *,
-        since: int | None = None,
-        progress: ProgressCallback | None = None,
-    ) -> History:
+    async def fetch_history(self, symbol: Symbol, *args: Any, **kwargs: Any) -> History:
         self.active += 1
         self.most_active = max(self.most_active, self.active)
         try:
@@ -38,8 +31,7 @@ class CountingFeed:
                 await asyncio.sleep(0)  # yield, so the others get to start
             if symbol.ticker == "BAD":
                 raise SymbolNotFound(symbol.key)
-            bars = [Bar(86_400, 1, 2, 0.5, 1.5, 1), Bar(2 * 86_400, 1, 2, 0.5, 1.5, 1)]
-            return History(info=SymbolInfo(symbol=symbol, name=symbol.ticker), bars=bars)
+            return await super().fetch_history(symbol, *args, **kwargs)
         finally:
             self.active -= 1
 
