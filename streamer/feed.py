@@ -92,8 +92,8 @@ class QuoteFeed:
         self._subscribed: set[Symbol] = set()
         """Symbols added to the quote session of the live connection."""
         self.unknown: dict[Symbol, str] = {}
-        self.connected = False
         self.connected_since: float | None = None
+        """When the live connection opened (``clock`` time); ``None`` while unconnected."""
         self.reconnects = 0
         self.last_error: str | None = None
         """The latest connection failure (kept after a reconnect, for the health details)."""
@@ -105,6 +105,10 @@ class QuoteFeed:
     @property
     def running(self) -> bool:
         return self._running
+
+    @property
+    def connected(self) -> bool:
+        return self.connected_since is not None
 
     def apply(self, desired: DesiredQuotes) -> None:
         """Take the desired state; the live connection catches up at once."""
@@ -190,7 +194,6 @@ class QuoteFeed:
     def _disconnected(self) -> None:
         if self.connected:
             self._unconnected_since = self._monotonic()
-        self.connected = False
         self.connected_since = None
         self._subscribed.clear()
 
@@ -200,7 +203,6 @@ class QuoteFeed:
         await _send(connection, quote_session.quote_create_session(quote))
         await _send(connection, quote_session.quote_set_fields(quote))
         await _send(connection, resolver.create_session())
-        self.connected = True
         self.connected_since = self._clock()
         logger.info("connected to TradingView; quote session %s", quote)
         self._changed.set()
