@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters.tradingview.auth import TradingViewAuth
@@ -69,36 +69,27 @@ class StreamerParts:
 def _build_parts(settings: Settings, given: StreamerParts, config: StreamerConfig) -> StreamerParts:
     from adapters.quote_state import factory
 
-    parts = StreamerParts(connect=given.connect, observer=given.observer, cache=given.cache)
+    # Anything given stays the caller's to close; ``owned`` lists what is built here, and
+    # ``auth`` is the built connector's.
+    parts = replace(given, auth=None, owned=[])
     owned = parts.owned
-    if given.subscriptions is None:
-        subscriptions = factory.subscription_store_from_settings(settings)
-        owned.append(subscriptions.close)
-        parts.subscriptions = subscriptions
-    else:
-        parts.subscriptions = given.subscriptions
-    if given.writer is None:
-        writer = factory.quote_writer_from_settings(settings)
-        owned.append(writer.aclose)
-        parts.writer = writer
-    else:
-        parts.writer = given.writer
-    if given.listener is None:
-        listener = factory.control_listener_from_settings(settings)
-        owned.append(listener.aclose)
-        parts.listener = listener
-    else:
-        parts.listener = given.listener
-    if given.store is None:
+    if parts.subscriptions is None:
+        parts.subscriptions = factory.subscription_store_from_settings(settings)
+        owned.append(parts.subscriptions.close)
+    if parts.writer is None:
+        parts.writer = factory.quote_writer_from_settings(settings)
+        owned.append(parts.writer.aclose)
+    if parts.listener is None:
+        parts.listener = factory.control_listener_from_settings(settings)
+        owned.append(parts.listener.aclose)
+    if parts.store is None:
         from adapters.stores.factory import bar_store_from_settings
 
-        store = bar_store_from_settings(settings)
-        owned.append(store.close)
-        parts.store = store
-    else:
-        parts.store = given.store
-    parts.events = given.events if given.events is not None else build_events(settings)
-    if given.cache is None and settings.redis_url is not None:
+        parts.store = bar_store_from_settings(settings)
+        owned.append(parts.store.close)
+    if parts.events is None:
+        parts.events = build_events(settings)
+    if parts.cache is None and settings.redis_url is not None:
         from adapters.cache.redis_cache import RedisQueryCache
         from adapters.cache.redis_client import redis_client
 
