@@ -70,8 +70,33 @@ class Bar:
         return self
 
 
+def _plainly_valid(bars: Sequence[Bar]) -> bool:
+    """The rules of ``validate_series`` in one tight loop, without saying what broke.
+
+    A 50,000-bar sync spends a third of its time here, so the common case stays cheap and
+    only a failure pays for the detailed check that names the bar and the rule.
+    """
+    isfinite = math.isfinite
+    previous = -1
+    for bar in bars:
+        low, high, volume = bar.low, bar.high, bar.volume
+        if not (
+            previous < bar.time
+            and low <= bar.open <= high
+            and low <= bar.close <= high
+            and isfinite(low)
+            and isfinite(high)
+            and (volume is None or 0 <= volume < math.inf)
+        ):
+            return False
+        previous = bar.time
+    return True
+
+
 def validate_series(bars: Sequence[Bar]) -> None:
     """Check every bar and that times strictly increase (sorted, no duplicate keys)."""
+    if _plainly_valid(bars):
+        return
     previous = -1
     for bar in bars:
         bar.validate()
