@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from domain.bars import Bar
 from domain.errors import DomainError
 from domain.intervals import Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 
 
@@ -41,50 +42,6 @@ class DesiredQuotes:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbols", tuple(sorted(set(self.symbols))))
-
-
-@dataclass(frozen=True, slots=True)
-class LatestQuote:
-    """The latest quote of one symbol, in the API's shape.
-
-    ``timestamp`` is the exchange's trade time (``lp_time``) in UTC epoch seconds; fields
-    TradingView did not send are ``None``. ``received_at`` is when the streamer got it.
-    """
-
-    symbol: str
-    exchange: str
-    timestamp: float | None = None
-    last_price: float | None = None
-    bid: float | None = None
-    ask: float | None = None
-    volume: float | None = None
-    change: float | None = None
-    change_percent: float | None = None
-    open_price: float | None = None
-    high_price: float | None = None
-    low_price: float | None = None
-    prev_close: float | None = None
-    received_at: float | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.exchange}:{self.symbol}"
-
-    def to_record(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _QUOTE_FIELDS}
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> LatestQuote:
-        get = record.get
-        return cls(
-            symbol=str(record["symbol"]),
-            exchange=str(record["exchange"]),
-            **{name: get(name) for name in _QUOTE_NUMBERS},
-        )
-
-
-_QUOTE_FIELDS = tuple(LatestQuote.__dataclass_fields__)
-_QUOTE_NUMBERS = _QUOTE_FIELDS[2:]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from typing import Any
 from application.queries import iso_utc
 from application.quote_ports import (
     ControlNotifier,
-    LatestQuote,
     QuoteStateReader,
     QuoteStateUnavailable,
     StreamerStatus,
@@ -29,6 +28,7 @@ from application.quote_ports import (
 from domain.bars import Bar
 from domain.errors import DomainError, InvalidInput
 from domain.intervals import Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 
 logger = logging.getLogger(__name__)
@@ -71,8 +71,8 @@ class QuoteView:
     @classmethod
     def of(cls, quote: LatestQuote) -> QuoteView:
         return cls(
-            symbol=quote.symbol,
-            exchange=quote.exchange,
+            symbol=quote.symbol.ticker,
+            exchange=quote.symbol.exchange,
             timestamp=_iso(quote.timestamp),
             last_price=quote.last_price,
             bid=quote.bid,

@@ -2,9 +2,9 @@
 
 This is the hot path. Each ``qsd`` is merged into the symbol's last values (a snapshot
 first, then partial updates of only the changed fields); when it touches the trade (``lp``,
-``lp_time`` or ``volume``) the merged values make one tick for the aggregator: price
-``lp``, time ``lp_time`` (the exchange's; the receipt time only when TradingView sends
-none), cumulative ``volume``. Nothing here does I/O: the flusher takes what changed.
+``lp_time`` or ``volume``) the merged values make one tick for the aggregator, by the
+domain's tick rule (``domain.quotes.trade_of``). Nothing here does I/O: the flusher takes
+what changed.
 
 When a bar completes without a later tick
     ``flush_due`` completes a symbol's bars whose period has ended on that symbol's own
@@ -16,25 +16,23 @@ When a bar completes without a later tick
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.quote_ports import BarSlot, LatestQuote
+from application.quote_ports import BarSlot
 from domain.aggregation import CompletedBar, SymbolBarAggregator
 from domain.bars import Bar, SeriesKey
 from domain.errors import DomainError
 from domain.intervals import Interval
+from domain.quotes import LatestQuote, latest_quote, trade_of
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
-from streamer.quote_fields import latest_quote
 from streamer.quote_session import QuoteError, quote_error
 
 SNAPSHOT_VERSION = 1
 LAG_SAMPLE_EVERY = 64
 _MAX_SAMPLES = 10_000
-_INF = math.inf
 
 TickObserver = Callable[[Symbol, float, float, float | None], None]
 """Called with ``(symbol, time, price, cumulative_volume)`` for every tick (tests record)."""
@@ -150,14 +148,9 @@ class LiveBook:
         feed.received_at = received
         self._dirty.add(feed)
         if "lp" in update or "lp_time" in update or "volume" in update:
-            price = values.get("lp")
-            if (type(price) is float or type(price) is int) and -_INF < price < _INF:
-                time = values.get("lp_time")
-                if not ((type(time) is int or type(time) is float) and -_INF < time < _INF):
-                    time = received
-                volume = values.get("volume")
-                if not (type(volume) is float or type(volume) is int):
-                    volume = None
+            trade = trade_of(values, received)
+            if trade is not None:
+                time, price, volume = trade
                 completed = feed.aggregator.on_trade(time, price, volume)
                 feed.tick_received_at = received
                 self.ticks += 1

@@ -12,16 +12,27 @@ from typing import Any
 
 import orjson
 
-from application.quote_ports import LatestQuote, StreamerStatus
+from application.quote_ports import StreamerStatus
 from domain.bars import Bar
+from domain.quotes import LatestQuote
+from domain.symbols import Symbol
+
+_QUOTE_NUMBERS = tuple(name for name in LatestQuote.__dataclass_fields__ if name != "symbol")
 
 
 def encode_quote(quote: LatestQuote) -> bytes:
-    return orjson.dumps(quote.to_record())
+    record: dict[str, Any] = {"symbol": quote.symbol.ticker, "exchange": quote.symbol.exchange}
+    record.update((name, getattr(quote, name)) for name in _QUOTE_NUMBERS)
+    return orjson.dumps(record)
 
 
 def decode_quote(raw: bytes | str) -> LatestQuote:
-    return LatestQuote.from_record(orjson.loads(raw))
+    record = orjson.loads(raw)
+    get = record.get
+    return LatestQuote(
+        Symbol(exchange=str(record["exchange"]), ticker=str(record["symbol"])),
+        **{name: get(name) for name in _QUOTE_NUMBERS},
+    )
 
 
 def encode_bar(bar: Bar) -> bytes:

@@ -23,13 +23,13 @@ from redis.retry import Retry
 
 from adapters.quote_state import names, records
 from application.quote_ports import (
-    LatestQuote,
     QuoteStateUnavailable,
     StateBatch,
     StreamerStatus,
 )
 from domain.bars import Bar
 from domain.intervals import ALL_INTERVALS, Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 
 SOCKET_TIMEOUT_SECONDS = 2.0
@@ -126,7 +126,7 @@ class RedisQuoteWriter:
         if batch.quotes:
             pipe.hset(
                 names.LATEST_QUOTES,
-                mapping={q.key: records.encode_quote(q) for q in batch.quotes},
+                mapping={q.symbol.key: records.encode_quote(q) for q in batch.quotes},
             )
         if batch.bars:
             pipe.hset(

@@ -18,9 +18,10 @@ from adapters.quote_state.redis_state import (
     async_client,
     sync_client,
 )
-from application.quote_ports import LatestQuote, QuoteStateUnavailable, StateBatch, StreamerStatus
+from application.quote_ports import QuoteStateUnavailable, StateBatch, StreamerStatus
 from domain.bars import Bar
 from domain.intervals import ALL_INTERVALS, Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 from tests.fixtures.redis_server import RedisServer
 
@@ -67,8 +68,8 @@ async def test_a_flush_is_one_pipeline_and_reads_see_it(
 ) -> None:
     counting = CountingPipelines(writer, monkeypatch)
     quotes = [
-        LatestQuote("BTCUSDT", "BINANCE", timestamp=1.0, last_price=68000.0),
-        LatestQuote("ETHUSDT", "BINANCE", timestamp=2.0, last_price=3700.0),
+        LatestQuote(Symbol("BINANCE", "BTCUSDT"), timestamp=1.0, last_price=68000.0),
+        LatestQuote(Symbol("BINANCE", "ETHUSDT"), timestamp=2.0, last_price=3700.0),
     ]
     bars = {
         (BTC.key, interval): Bar(60, 1.0, 2.0, 0.5, 1.5, float(index))
@@ -129,7 +130,7 @@ async def test_an_outage_is_reported_and_recovered_from(
     assert await listener.wait(1.0)
     redis_server.stop()
     try:
-        batch = StateBatch(quotes=[LatestQuote("BTCUSDT", "BINANCE", last_price=1.0)])
+        batch = StateBatch(quotes=[LatestQuote(Symbol("BINANCE", "BTCUSDT"), last_price=1.0)])
         with pytest.raises(QuoteStateUnavailable, match="Redis could not write"):
             await writer.write(batch)
         with pytest.raises(QuoteStateUnavailable):

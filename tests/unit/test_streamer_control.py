@@ -16,7 +16,6 @@ from adapters.quote_state.mongo_subscriptions import MongoSubscriptionStore
 from adapters.quote_state.sqlite_subscriptions import SqliteSubscriptionStore
 from application.quote_ports import (
     DesiredQuotes,
-    LatestQuote,
     QuoteStateUnavailable,
     StateBatch,
     StreamerStatus,
@@ -26,6 +25,7 @@ from application.quotes import QuoteNotFound, QuoteService
 from domain.bars import Bar
 from domain.errors import InvalidInput
 from domain.intervals import Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 
 BTC = Symbol("BINANCE", "BTCUSDT")
@@ -150,7 +150,9 @@ async def test_reads_come_from_what_the_streamer_wrote(
     quotes.subscribe("BINANCE", "BTCUSDT")
     quotes.subscribe("NASDAQ", "AAPL")
     quotes.start()
-    quote = LatestQuote("BTCUSDT", "BINANCE", timestamp=NOW - 1, last_price=68000.5, bid=68000.0)
+    quote = LatestQuote(
+        Symbol("BINANCE", "BTCUSDT"), timestamp=NOW - 1, last_price=68000.5, bid=68000.0
+    )
     bar = Bar(int(NOW) - 60, 1.0, 2.0, 0.5, 1.5, 10.0)
     status = StreamerStatus(
         connected=True,
@@ -217,7 +219,7 @@ def test_why_there_is_no_quote(quotes: QuoteService) -> None:
 
 
 async def test_unsubscribed_symbols_leave_the_in_process_state(state: InProcessQuoteState) -> None:
-    quote = LatestQuote("BTCUSDT", "BINANCE", last_price=1.0)
+    quote = LatestQuote(Symbol("BINANCE", "BTCUSDT"), last_price=1.0)
     bar = Bar(0, 1.0, 1.0, 1.0, 1.0)
     await state.write(StateBatch(quotes=[quote], bars={(BTC.key, Interval.M1): bar}))
     await state.write(StateBatch(cleared_bars=[(BTC.key, Interval.M1)]))

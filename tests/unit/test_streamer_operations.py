@@ -11,11 +11,11 @@ from typing import Any
 import orjson
 import pytest
 
+from domain.quotes import LatestQuote, latest_quote
 from domain.symbols import Symbol
 from streamer.cli import add_streamer_command, run_streamer_command
 from streamer.health import HealthServer
 from streamer.metrics import Counters, MetricsReporter
-from streamer.quote_fields import latest_quote
 from streamer.quote_session import (
     quote_add_symbols,
     quote_create_session,
@@ -112,22 +112,21 @@ def test_the_latest_quote_maps_tradingview_fields_and_drops_placeholders() -> No
         "description": "S&P 500",
     }
     quote = latest_quote(Symbol("SP", "SPX"), values, 123.0)
-    assert quote.to_record() == {
-        "symbol": "SPX",
-        "exchange": "SP",
-        "timestamp": 1_710_532_799,
-        "last_price": 5100.25,
-        "bid": None,
-        "ask": None,
-        "volume": None,
-        "change": 12.5,
-        "change_percent": 0.25,
-        "open_price": 5090.0,
-        "high_price": 5110.0,
-        "low_price": 5080.0,
-        "prev_close": 5087.75,
-        "received_at": 123.0,
-    }
+    assert quote == LatestQuote(
+        symbol=Symbol("SP", "SPX"),
+        timestamp=1_710_532_799,
+        last_price=5100.25,
+        bid=None,
+        ask=None,
+        volume=None,
+        change=12.5,
+        change_percent=0.25,
+        open_price=5090.0,
+        high_price=5110.0,
+        low_price=5080.0,
+        prev_close=5087.75,
+        received_at=123.0,
+    )
 
 
 # --- health --------------------------------------------------------------------------------
