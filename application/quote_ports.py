@@ -12,11 +12,14 @@ Three kinds of state, each with its own lifetime:
 * a **control signal** tells the streamer that the desired state changed
   (``ControlNotifier`` / ``ControlListener``): Redis pub/sub, or an in-process signal. A lost
   signal only delays the change: the streamer also reconciles periodically.
+
+The quotes themselves come over a ``QuoteConnection`` (TradingView's quote session), which
+hands what it reads to the streamer's ``QuoteSink``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,6 +27,7 @@ from domain.bars import Bar
 from domain.errors import DomainError
 from domain.intervals import Interval
 from domain.quotes import LatestQuote
+from domain.sessions import TradingSession
 from domain.symbols import Symbol
 
 
@@ -179,3 +183,67 @@ class ControlListener(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class QuoteSink(Protocol):
+    """What a quote connection tells the streamer as messages arrive."""
+
+    def on_quote(self, name: str, update: dict[str, Any], received: float) -> None:
+        """The changed quote values of ``name`` (``EXCHANGE:TICKER``): the hot path."""
+        ...
+
+    def on_quote_refused(self, name: str, reason: str) -> None:
+        """The source will not quote ``name``."""
+        ...
+
+    async def on_resolved(self, symbol: Symbol, session: TradingSession) -> None:
+        """A ``resolve`` answered: the symbol's trading session."""
+        ...
+
+    def on_unresolvable(self, symbol: Symbol, reason: str) -> None:
+        """A ``resolve`` refused: the source does not know the symbol."""
+        ...
+
+
+class QuoteConnection(Protocol):
+    """One open connection to the quote source: a quote session for the subscribed symbols
+    and the resolution of their trading sessions. Methods raise ``FeedUnavailable`` (and
+    ``FeedProtocolError``, ``AuthenticationRejected``) when the connection fails."""
+
+    async def start(self) -> None:
+        """Create the sessions; the connection is usable once this returns."""
+        ...
+
+    async def add_symbols(self, symbols: Sequence[Symbol]) -> None: ...
+
+    async def remove_symbols(self, symbols: Sequence[Symbol]) -> None: ...
+
+    async def resolve(self, symbol: Symbol, now: float) -> None:
+        """Ask for ``symbol``'s trading session; the answer reaches the sink."""
+        ...
+
+    def resolving(self) -> set[Symbol]:
+        """Symbols asked for and not answered yet."""
+        ...
+
+    def expire_resolutions(self, older_than: float) -> list[Symbol]:
+        """Forget requests sent before ``older_than`` (so they can be asked again)."""
+        ...
+
+    async def read(
+        self, sink: QuoteSink, *, idle_timeout: float, clock: Callable[[], float]
+    ) -> None:
+        """Hand every message to ``sink``, stamped ``clock()`` as received, until the
+        connection fails (it raises then).
+
+        Silence with neither messages nor heartbeats for ``idle_timeout`` seconds is a
+        dead connection (``FeedUnavailable``).
+        """
+        ...
+
+    async def close(self) -> None: ...
+
+
+QuoteConnector = Callable[[], Awaitable[QuoteConnection]]
+"""Opens an authenticated quote connection (raises ``FeedUnavailable``,
+``AuthenticationRejected``)."""

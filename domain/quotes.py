@@ -22,8 +22,6 @@ from domain.symbols import Symbol
 
 _INF = math.inf
 
-TRADE_FIELDS = ("lp", "lp_time", "volume")
-"""The fields a tick is made of: an update touching none of them is no trade."""
 QUOTE_FIELDS = (
     "lp",
     "lp_time",
@@ -43,13 +41,19 @@ Trade = tuple[float, float, float | None]
 """``(time, price, cumulative_volume)``: a tick as plain numbers."""
 
 
-def trade_of(values: Mapping[str, object], received_at: float) -> Trade | None:
-    """The tick merged quote values make, or ``None`` while they hold no finite price.
+def trade_of(
+    values: Mapping[str, object], update: Mapping[str, object], received_at: float
+) -> Trade | None:
+    """The tick ``update`` makes of the merged ``values`` it was merged into, or ``None``.
 
-    The time is ``lp_time`` when it is a finite number, else ``received_at``. The volume
-    is the raw cumulative figure when it is a number (placeholders are the aggregator's
-    to ignore), else ``None``. Exact types: ``True`` is not a price.
+    ``None`` when the update touches none of ``lp``, ``lp_time`` and ``volume`` (a book
+    or session update is no trade) or the values hold no finite price. The time is
+    ``lp_time`` when it is a finite number, else ``received_at``. The volume is the raw
+    cumulative figure when it is a number (placeholders are the aggregator's to ignore),
+    else ``None``. Exact types: ``True`` is not a price.
     """
+    if not ("lp" in update or "lp_time" in update or "volume" in update):
+        return None
     price = values.get("lp")
     if not ((type(price) is float or type(price) is int) and -_INF < price < _INF):
         return None
@@ -79,8 +83,8 @@ class QuoteTick:
     def from_quote_values(
         cls, values: Mapping[str, object], received_at: float
     ) -> QuoteTick | None:
-        """The tick of ``trade_of``, its volume cleaned of placeholders."""
-        trade = trade_of(values, received_at)
+        """The tick of ``trade_of`` for values taken whole, its volume cleaned of placeholders."""
+        trade = trade_of(values, values, received_at)
         if trade is None:
             return None
         time, price, volume = trade

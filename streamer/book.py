@@ -1,10 +1,10 @@
 """The live book: per subscribed symbol, its merged quote values and its bar aggregator.
 
-This is the hot path. Each ``qsd`` is merged into the symbol's last values (a snapshot
-first, then partial updates of only the changed fields); when it touches the trade (``lp``,
-``lp_time`` or ``volume``) the merged values make one tick for the aggregator, by the
-domain's tick rule (``domain.quotes.trade_of``). Nothing here does I/O: the flusher takes
-what changed.
+This is the hot path. Each quote update (TradingView's ``qsd``) is merged into the
+symbol's last values (a snapshot first, then partial updates of only the changed fields);
+when it touches the trade (``lp``, ``lp_time`` or ``volume``) the merged values make one
+tick for the aggregator, by the domain's tick rule (``domain.quotes.trade_of``). Nothing
+here does I/O: the flusher takes what changed.
 
 When a bar completes without a later tick
     ``flush_due`` completes a symbol's bars whose period has ended on that symbol's own
@@ -28,7 +28,6 @@ from domain.intervals import Interval
 from domain.quotes import LatestQuote, latest_quote, trade_of
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
-from streamer.quote_session import QuoteError, quote_error
 
 SNAPSHOT_VERSION = 1
 LAG_SAMPLE_EVERY = 64
@@ -129,40 +128,30 @@ class LiveBook:
 
     # --- the hot path -------------------------------------------------------------------
 
-    def on_qsd(self, params: list[Any], received: float) -> QuoteError | None:
-        """Merge one ``qsd``; returns the error it reports, if any."""
-        try:
-            payload = params[1]
-            feed = self._feeds.get(payload["n"])
-        except (IndexError, KeyError, TypeError):
-            return None  # not a quote update for anything we hold
+    def on_quote(self, name: str, update: dict[str, Any], received: float) -> None:
+        """Merge the changed values of ``name`` (``EXCHANGE:TICKER``), received at
+        ``received``; a trade among them is a tick for the symbol's bars."""
+        feed = self._feeds.get(name)
         if feed is None:
-            return None
-        if payload.get("s", "ok") != "ok":
-            return quote_error(params)
-        update = payload.get("v")
-        if not update or type(update) is not dict:
-            return None
+            return  # not a symbol we hold
         values = feed.values
         values.update(update)
         feed.received_at = received
         self._dirty.add(feed)
-        if "lp" in update or "lp_time" in update or "volume" in update:
-            trade = trade_of(values, received)
-            if trade is not None:
-                time, price, volume = trade
-                completed = feed.aggregator.on_trade(time, price, volume)
-                feed.tick_received_at = received
-                self.ticks += 1
-                if not self.ticks % LAG_SAMPLE_EVERY and len(self.lag_samples) < _MAX_SAMPLES:
-                    self.lag_samples.append(received - time)
-                if self.last_tick_at is None or time > self.last_tick_at:
-                    self.last_tick_at = time
-                if completed:
-                    self._queue(feed, completed, received)
-                if self._observer is not None:
-                    self._observer(feed.symbol, time, price, volume)
-        return None
+        trade = trade_of(values, update, received)
+        if trade is not None:
+            time, price, volume = trade
+            completed = feed.aggregator.on_trade(time, price, volume)
+            feed.tick_received_at = received
+            self.ticks += 1
+            if not self.ticks % LAG_SAMPLE_EVERY and len(self.lag_samples) < _MAX_SAMPLES:
+                self.lag_samples.append(received - time)
+            if self.last_tick_at is None or time > self.last_tick_at:
+                self.last_tick_at = time
+            if completed:
+                self._queue(feed, completed, received)
+            if self._observer is not None:
+                self._observer(feed.symbol, time, price, volume)
 
     def _queue(self, feed: SymbolFeed, completed: Iterable[CompletedBar], now: float) -> None:
         symbol = feed.symbol

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters.tradingview.auth import TradingViewAuth
-from adapters.tradingview.connection import TradingViewConnection
+from adapters.tradingview.quote_connection import quote_connector
 from application.bar_cache import QueryCache
 from application.bootstrap import build_events
 from application.quote_ports import (
     ControlListener,
+    QuoteConnector,
     QuoteStateUnavailable,
     QuoteStateWriter,
     StreamerStatus,
@@ -32,17 +33,17 @@ from application.quote_ports import (
 from config.settings import Settings
 from domain.errors import DomainError
 from domain.ports import BarStore, EventPublisher
+from domain.series import SymbolInfo
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
 from streamer.book import SNAPSHOT_VERSION, LiveBook, TickObserver, pending_from_record
 from streamer.config import StreamerConfig
 from streamer.control import Reconciler
-from streamer.feed import Connection, Connector, QuoteFeed
+from streamer.feed import QuoteFeed
 from streamer.flusher import Flusher
 from streamer.health import HealthServer
 from streamer.metrics import Counters, MetricsReporter
 from streamer.reconnect import Backoff
-from streamer.symbols import session_of
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class StreamerParts:
     cache: QueryCache | None = None
     """The API's query cache, made stale as completed bars are stored: Redis when
     ``PQ_REDIS_URL`` is set, else none (nothing else shares this process's memory)."""
-    connect: Connector | None = None
+    connect: QuoteConnector | None = None
     auth: TradingViewAuth | None = None
     observer: TickObserver | None = None
     owned: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
@@ -98,23 +99,13 @@ def _build_parts(settings: Settings, given: StreamerParts, config: StreamerConfi
         parts.cache = RedisQueryCache(client)
     if parts.connect is None:
         parts.auth = TradingViewAuth.from_settings(settings)
-        parts.connect = _connector(settings, config, parts.auth)
-    return parts
-
-
-def _connector(settings: Settings, config: StreamerConfig, auth: TradingViewAuth) -> Connector:
-    async def connect() -> Connection:
-        token = await auth.token()
-        connection = TradingViewConnection(
+        parts.connect = quote_connector(
             settings.tradingview_url,
-            token,
+            parts.auth.token,
             origin=settings.tradingview_origin,
             timeout=config.connect_timeout,
         )
-        await connection.open()
-        return connection
-
-    return connect
+    return parts
 
 
 class Streamer:
@@ -352,6 +343,16 @@ class Streamer:
                 async with asyncio.timeout(self.config.metrics_interval):
                     await stop.wait()
             reporter.emit()
+
+
+def session_of(info: SymbolInfo | None) -> TradingSession | None:
+    """The stored metadata's session, or ``None`` when it has none usable."""
+    if info is None:
+        return None
+    try:
+        return info.trading_session
+    except DomainError:
+        return None
 
 
 async def _close_all(closers: list[Callable[[], Awaitable[None] | None]]) -> None:

@@ -315,7 +315,7 @@ def test_a_quote_with_the_1e100_placeholder_becomes_a_tick_without_volume() -> N
 )
 def test_quote_values_without_a_price_give_no_tick(values: dict[str, object]) -> None:
     assert QuoteTick.from_quote_values(values, received_at=7.0) is None
-    assert trade_of(values, 7.0) is None
+    assert trade_of(values, values, 7.0) is None
 
 
 @pytest.mark.parametrize(
@@ -332,12 +332,21 @@ def test_a_price_without_a_usable_trade_time_ticks_at_the_receipt_time(
 ) -> None:
     """The streamer's rule: ``lp_time`` when TradingView sends it, else when it arrived."""
     assert QuoteTick.from_quote_values(values, received_at=7.0) == QuoteTick(7.0, 1.0, None)
-    assert trade_of(values, 7.0) == (7.0, 1.0, None)
+    assert trade_of(values, values, 7.0) == (7.0, 1.0, None)
 
 
 def test_the_trade_keeps_the_raw_volume_for_the_aggregator_to_judge() -> None:
-    assert trade_of({"lp": 2.0, "lp_time": 3, "volume": 1e100}, 4.0) == (3, 2.0, 1e100)
-    assert trade_of({"lp": 2.0, "lp_time": 3, "volume": "12"}, 4.0) == (3, 2.0, None)
+    placeholder: dict[str, object] = {"lp": 2.0, "lp_time": 3, "volume": 1e100}
+    assert trade_of(placeholder, placeholder, 4.0) == (3, 2.0, 1e100)
+    text: dict[str, object] = {"lp": 2.0, "lp_time": 3, "volume": "12"}
+    assert trade_of(text, text, 4.0) == (3, 2.0, None)
+
+
+def test_an_update_of_neither_price_time_nor_volume_is_no_trade() -> None:
+    values = {"lp": 2.0, "lp_time": 3, "volume": 10.0, "bid": 1.9, "ch": 0.5}
+    assert trade_of(values, {"bid": 1.9, "ch": 0.5}, 4.0) is None
+    for touched in ("lp", "lp_time", "volume"):
+        assert trade_of(values, {touched: values[touched]}, 4.0) == (3, 2.0, 10.0)
 
 
 # --- late ticks --------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ class FlakyBus(InProcessEventBus):
 
 def tick(book: LiveBook, second: int, price: float, volume: float) -> None:
     values = {"lp": price, "lp_time": T0 + second, "volume": volume}
-    book.on_qsd(["qs", {"n": BTC.key, "s": "ok", "v": values}], 1000.0 + second)
+    book.on_quote(BTC.key, values, 1000.0 + second)
 
 
 @pytest.fixture

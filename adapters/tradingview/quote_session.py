@@ -8,24 +8,15 @@ Symbols are sent as plain ``EXCHANGE:TICKER`` strings and never with the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from adapters.tradingview.messages import Outgoing
+from domain import quotes
 
 QUOTE_FIELDS: tuple[str, ...] = (
-    "lp",
-    "lp_time",
-    "ch",
-    "chp",
-    "volume",
-    "bid",
-    "ask",
+    *quotes.QUOTE_FIELDS,
     "bid_size",
     "ask_size",
-    "open_price",
-    "high_price",
-    "low_price",
-    "prev_close_price",
     "current_session",
     "update_mode",
     "description",
@@ -35,8 +26,8 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "pricescale",
     "minmov",
 )
-"""Fields asked for: trade and book figures for the quote and the ticks, the session's
-figures for the quote, and what tells a delayed or closed market apart."""
+"""Fields asked for: those the latest quote and the ticks are made of (the domain's), and
+what tells a delayed or closed market apart."""
 
 
 def quote_create_session(session: str) -> Outgoing:
@@ -73,3 +64,33 @@ def quote_error(params: list[Any]) -> QuoteError | None:
         return None
     reason = payload.get("errmsg") or payload.get("v") or "quote error"
     return QuoteError(str(payload.get("n", "")), str(reason) if reason else "quote error")
+
+
+class QsdReader(Protocol):
+    """Who takes the updates of ``dispatch_qsd``."""
+
+    def on_quote(self, name: str, update: dict[str, Any], received: float) -> None: ...
+
+    def on_quote_refused(self, name: str, reason: str) -> None: ...
+
+
+def dispatch_qsd(params: list[Any], received: float, reader: QsdReader) -> None:
+    """Hand one ``qsd`` to ``reader``: its changed values, or TradingView's refusal.
+
+    The streamer's hot path: one call per tick, nothing made but what the reader keeps.
+    A payload that is not a quote update of a named symbol is ignored.
+    """
+    try:
+        payload = params[1]
+        name = payload["n"]
+        status = payload.get("s", "ok")
+    except (IndexError, KeyError, TypeError, AttributeError):
+        return
+    if status != "ok":
+        error = quote_error(params)
+        if error is not None:
+            reader.on_quote_refused(error.name, error.reason)
+        return
+    update = payload.get("v")
+    if update and type(update) is dict:
+        reader.on_quote(name, update, received)
