@@ -67,31 +67,6 @@ class StreamerStatus:
     reconnects: int = 0
     connected_since: float | None = None
 
-    def to_record(self) -> dict[str, Any]:
-        return {
-            "connected": self.connected,
-            "updated_at": self.updated_at,
-            "running": self.running,
-            "last_tick_at": self.last_tick_at,
-            "active_symbols": list(self.active_symbols),
-            "unknown_symbols": dict(self.unknown_symbols),
-            "reconnects": self.reconnects,
-            "connected_since": self.connected_since,
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> StreamerStatus:
-        return cls(
-            connected=bool(record.get("connected")),
-            updated_at=float(record.get("updated_at") or 0.0),
-            running=bool(record.get("running")),
-            last_tick_at=record.get("last_tick_at"),
-            active_symbols=tuple(record.get("active_symbols") or ()),
-            unknown_symbols=dict(record.get("unknown_symbols") or {}),
-            reconnects=int(record.get("reconnects") or 0),
-            connected_since=record.get("connected_since"),
-        )
-
 
 BarSlot = tuple[str, Interval]
 """A bar in progress is kept per ``("EXCHANGE:TICKER", interval)``."""

@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from application.bootstrap import Services, build_store
 from application.queries import MAX_QUERY_LIMIT, iso_utc, read_bars
 from application.sync import SyncRequest, sync_series
 from cli.output import FORMATS, write_bars
@@ -22,6 +21,7 @@ from domain.errors import DomainError, InvalidInput
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from streamer.cli import add_streamer_command
+from wiring.services import Services
 
 EXIT_FAILURE = 1
 
@@ -47,21 +47,20 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     request = SyncRequest(key=key, n_bars=args.bars, full=args.full)
     # The services' publisher: the event goes to the configured bus and a shared (Redis)
     # query cache forgets the series, as after a sync through the API.
-    services = Services(settings)
     progress = SyncProgress(f"sync {key}")
-    try:
-        result = asyncio.run(
-            sync_series(
-                request,
-                feed=services.feed,
-                store=services.store,
-                events=services.events,
-                progress=progress,
+    with Services(settings) as services:
+        try:
+            result = asyncio.run(
+                sync_series(
+                    request,
+                    feed=services.feed,
+                    store=services.store,
+                    events=services.events,
+                    progress=progress,
+                )
             )
-        )
-    finally:
-        progress.done()
-        services.close()
+        finally:
+            progress.done()
     last = iso_utc(result.last_bar_at) if result.last_bar_at is not None else "-"
     mode = "incremental" if result.incremental else "full"
     print(
@@ -73,17 +72,14 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_bars(args: argparse.Namespace, settings: Settings) -> int:
     key = _series_key(args.symbol, args.interval)
-    store = build_store(settings)
-    try:
+    with Services(settings) as services:
         bars = read_bars(
-            store,
+            services.store,
             key,
             start=_parse_date("start", args.start),
             end=_parse_date("end", args.end),
             limit=args.limit,
         )
-    finally:
-        store.close()
     if not bars and args.format == "table":
         print(
             f"no bars stored for {key}; "

@@ -31,7 +31,7 @@ REQUIREMENTS = Path(__file__).resolve().parent / "requirements.txt"
 REQUIREMENTS_NO_DEPS = Path(__file__).resolve().parent / "requirements-no-deps.txt"
 
 #: The project's packages every function imports; shipped in the layer.
-LAYER_PACKAGES: tuple[str, ...] = ("domain", "adapters", "application", "config")
+LAYER_PACKAGES: tuple[str, ...] = ("domain", "adapters", "application", "config", "wiring")
 #: The handlers' package; shipped as the function code asset.
 FUNCTIONS_PACKAGE = "functions"
 

@@ -45,11 +45,32 @@ def decode_bar(raw: bytes | str) -> Bar:
 
 
 def encode_status(status: StreamerStatus) -> bytes:
-    return orjson.dumps(status.to_record())
+    return orjson.dumps(
+        {
+            "connected": status.connected,
+            "updated_at": status.updated_at,
+            "running": status.running,
+            "last_tick_at": status.last_tick_at,
+            "active_symbols": list(status.active_symbols),
+            "unknown_symbols": dict(status.unknown_symbols),
+            "reconnects": status.reconnects,
+            "connected_since": status.connected_since,
+        }
+    )
 
 
 def decode_status(raw: bytes | str) -> StreamerStatus:
-    return StreamerStatus.from_record(orjson.loads(raw))
+    record = orjson.loads(raw)
+    return StreamerStatus(
+        connected=bool(record.get("connected")),
+        updated_at=float(record.get("updated_at") or 0.0),
+        running=bool(record.get("running")),
+        last_tick_at=record.get("last_tick_at"),
+        active_symbols=tuple(record.get("active_symbols") or ()),
+        unknown_symbols=dict(record.get("unknown_symbols") or {}),
+        reconnects=int(record.get("reconnects") or 0),
+        connected_since=record.get("connected_since"),
+    )
 
 
 def encode_snapshot(snapshot: Mapping[str, Any]) -> bytes:

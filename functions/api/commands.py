@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 
 from application.background import SyncJob
-from application.bootstrap import get_services
 from application.bulk_sync import sync_many, unique_requests
 from application.sync import SyncRequest, sync_series
 from domain.bars import SeriesKey
@@ -23,6 +22,7 @@ from domain.symbols import Symbol
 from functions.api.idempotency import CommandResult, idempotent
 from functions.api.presenters import bulk_item, sync_record
 from functions.common.observability import BARS_SYNCED, SYNC_FAILURES, count
+from wiring.services import get_services
 
 
 def _result(status: int, body: dict[str, Any]) -> CommandResult:

@@ -1,9 +1,8 @@
 """Idempotent POSTs: Powertools' ``idempotent_function`` on each command.
 
 The record key is the ``Idempotency-Key`` header; the validated body is the payload whose
-hash must match on a replay. Records live 24 h in Redis (``CachePersistenceLayer``, see
-``adapters.idempotency.persistence``) or, with no Redis configured, in process (the same
-layer over an in-memory client). Only a command
+hash must match on a replay. Records live 24 h in Redis or, with no Redis configured, in
+process (``Services.idempotency_store``). Only a command
 that returns is recorded: one that raises leaves no record, so a retry runs it again.
 
 Powertools' idempotency module costs ~0.2 s to import, so it is imported, and the command
@@ -19,7 +18,6 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
-from application.bootstrap import Services, get_services
 from functions.api.app import app
 from functions.common.errors import (
     IdempotencyInProgress,
@@ -27,6 +25,7 @@ from functions.common.errors import (
     IdempotencyUnavailable,
 )
 from functions.common.http import json_response
+from wiring.services import Services, get_services
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -95,8 +94,6 @@ class IdempotentCommand:
                 idempotent_function,
             )
 
-            from adapters.idempotency.persistence import record_store
-
             config = IdempotencyConfig(
                 event_key_jmespath="idempotency_key",
                 payload_validation_jmespath="payload",
@@ -104,7 +101,7 @@ class IdempotentCommand:
                 expires_after_seconds=EXPIRY_S,
             )
             # One layer per command: Powertools keeps the key prefix on the layer.
-            layer = record_store(services.idempotency_records)
+            layer = services.idempotency_store()
             wrapped = idempotent_function(
                 data_keyword_argument="call",
                 persistence_store=layer,

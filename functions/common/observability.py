@@ -24,9 +24,9 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from application.bootstrap import on_cache_error
-from application.redaction import redact
 from functions.common import correlation
+from functions.common.redaction import redact
+from wiring.services import on_cache_error
 
 if TYPE_CHECKING:
     from application.bar_cache import CacheUnavailable

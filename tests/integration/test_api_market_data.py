@@ -160,7 +160,7 @@ class RecordingQueue:
 
 
 def test_background_sync_queues_a_job_and_answers_202(api: ApiClient) -> None:
-    from application.bootstrap import get_services
+    from wiring.services import get_services
 
     queue = RecordingQueue()
     get_services().set_sync_queue(queue)

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from adapters.events.in_process import InProcessEventBus
-from adapters.quote_state.factory import quote_service_from_settings
 from adapters.stores.sqlite_store import SqliteBarStore
 from application.quotes import QuoteService
 from config.settings import Settings
@@ -29,9 +28,11 @@ from domain.events import BarCompleted, DomainEvent
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from streamer.config import StreamerConfig
-from streamer.service import Streamer, StreamerParts
+from streamer.service import Streamer
 from tests.fixtures.redis_server import RedisServer
 from tests.fixtures.simulator import SimulatorFactory
+from wiring.services import Services
+from wiring.streamer import streamer_parts
 
 BTC = Symbol("BINANCE", "BTCUSDT")
 ETH = Symbol("BINANCE", "ETHUSDT")
@@ -124,18 +125,22 @@ def assert_same_bars(stored: list[Bar], expected: list[Bar]) -> None:
 @dataclass
 class Harness:
     settings: Settings
-    quotes: QuoteService
+    services: Services
     store: SqliteBarStore
     recorder: Recorder
     config: StreamerConfig = TEST_CONFIG
+
+    @property
+    def quotes(self) -> QuoteService:
+        return self.services.quotes
 
     @asynccontextmanager
     async def streamer(self, config: StreamerConfig | None = None) -> AsyncIterator[Streamer]:
         """A running streamer (resumed, loops started); stopped cleanly on exit."""
         bus = InProcessEventBus()
         bus.subscribe(self.recorder.events.append)
-        parts = StreamerParts(store=self.store, events=bus, observer=self.recorder.tick)
-        streamer = Streamer(self.settings, config or self.config, parts)
+        parts = streamer_parts(self.services, store=self.store, events=bus)
+        streamer = Streamer(config or self.config, parts, observer=self.recorder.tick)
         stop = asyncio.Event()
         task = asyncio.create_task(streamer.run(stop))
         try:
@@ -162,7 +167,7 @@ def harness_factory(tmp_path: Path, redis_url: str) -> Iterator[Callable[[str], 
         settings = Settings(data_dir=tmp_path, tradingview_url=url, redis_url=redis_url)
         harness = Harness(
             settings,
-            quote_service_from_settings(settings),
+            Services(settings),
             SqliteBarStore(settings.sqlite_path),
             Recorder(),
         )
@@ -171,6 +176,7 @@ def harness_factory(tmp_path: Path, redis_url: str) -> Iterator[Callable[[str], 
 
     yield make
     for harness in made:
+        harness.services.close()
         harness.store.close()
 
 

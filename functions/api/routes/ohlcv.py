@@ -14,7 +14,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import WithJsonSchema
 
 from application.bar_cache import BarQuery, CacheOutcome, query_body
-from application.bootstrap import get_services
 from application.queries import DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT
 from domain.bars import SeriesKey
 from domain.intervals import Interval
@@ -27,6 +26,7 @@ from functions.api.models.responses import OhlcvResponse
 from functions.api.routes.openapi_responses import STORE_ERRORS, responses
 from functions.common.http import json_response
 from functions.common.observability import CACHE_ERRORS, CACHE_HITS, CACHE_MISSES, count
+from wiring.services import get_services
 
 CACHE_HEADER = "X-Cache"
 """``hit``, ``miss``, or ``bypass`` when the cache was unavailable and the store answered."""

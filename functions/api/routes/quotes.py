@@ -15,10 +15,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, Field
 
-from application.bootstrap import get_services
 from application.quote_ports import QuoteStateUnavailable
 from application.quotes import QuoteNotFound, QuoteService
-from application.secrets import with_mongodb_secret
 from domain.intervals import Interval
 from functions.api.app import SECURITY, app
 from functions.api.error_handlers import error_response, handles
@@ -29,6 +27,7 @@ from functions.api.models.requests import SymbolRef
 from functions.api.routes.openapi_responses import COMMON_ERRORS, STORE_ERRORS, responses
 from functions.common.http import json_response
 from functions.common.observability import logger
+from wiring.services import get_services
 
 QUOTES_TAG = "quotes"
 POST_ERRORS = (400, 409, 415, *STORE_ERRORS)
@@ -96,15 +95,7 @@ SymbolPath = Annotated[str, Path(pattern=NAME_PATTERN, description="e.g. BTCUSDT
 
 def quote_service() -> QuoteService:
     """The quote use cases of the current services container (built on first use)."""
-    services = get_services()
-
-    def build() -> QuoteService:
-        from adapters.quote_state.factory import quote_service_from_settings
-
-        settings = with_mongodb_secret(services.settings)
-        return quote_service_from_settings(settings, redis_client=services.redis)
-
-    return services.once("quotes", build)
+    return get_services().quotes
 
 
 @handles(QuoteNotFound)

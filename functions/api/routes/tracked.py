@@ -7,7 +7,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from application.bootstrap import get_services
 from application.status_queries import list_sync_statuses, symbol_sync_statuses, tracked_symbols
 from domain.intervals import Interval
 from domain.series import SyncStatus
@@ -18,6 +17,7 @@ from functions.api.models.responses import SymbolsResponse, SyncStatusResponse
 from functions.api.presenters import status_record, symbol_record
 from functions.api.routes.openapi_responses import STORE_ERRORS, responses
 from functions.common.http import json_response
+from wiring.services import get_services
 
 
 def _statuses_body(statuses: list[SyncStatus]) -> dict[str, object]:
