@@ -8,16 +8,16 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from application.queries import MAX_QUERY_LIMIT, iso_utc, read_bars
+from application.query_dates import end_epoch, start_epoch
 from application.sync import SyncRequest, sync_series
 from cli.output import FORMATS, write_bars
 from cli.progress import SyncProgress
 from cli.run_command import add_run_command
 from config.settings import Settings
 from domain.bars import SeriesKey
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from streamer.cli import add_streamer_command
@@ -28,18 +28,6 @@ EXIT_FAILURE = 1
 
 def _series_key(symbol: str, interval: str) -> SeriesKey:
     return SeriesKey(Symbol.parse(symbol), Interval.parse(interval))
-
-
-def _parse_date(field: str, text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(field, f"{text!r} is not an ISO 8601 date or time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
 
 
 def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
@@ -76,8 +64,8 @@ def _cmd_bars(args: argparse.Namespace, settings: Settings) -> int:
         bars = read_bars(
             services.store,
             key,
-            start=_parse_date("start", args.start),
-            end=_parse_date("end", args.end),
+            start=start_epoch(args.start, "start"),
+            end=end_epoch(args.end, "end"),
             limit=args.limit,
         )
     if not bars and args.format == "table":
@@ -126,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     bars.add_argument("--interval", default="1d")
     bars.add_argument("--limit", type=int, default=100, help=f"1..{MAX_QUERY_LIMIT} (default 100)")
     bars.add_argument("--start", help="first bar time, ISO 8601 (UTC unless an offset is given)")
-    bars.add_argument("--end", help="last bar time, ISO 8601")
+    bars.add_argument("--end", help="last bar time, ISO 8601 (a date alone: that whole day)")
     bars.add_argument("--format", choices=FORMATS, default="table")
     bars.set_defaults(handler=_cmd_bars)
 

@@ -15,12 +15,13 @@ from pydantic import WithJsonSchema
 
 from application.bar_cache import BarQuery, CacheOutcome, query_body
 from application.queries import DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT
+from application.query_dates import end_epoch, start_epoch
 from domain.bars import SeriesKey
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from functions.api.app import MARKET_DATA_TAG, SECURITY, app
 from functions.api.bars_body import render_bars
-from functions.api.dates import DATE_DESCRIPTION, DATE_SCHEMA, end_epoch, start_epoch
+from functions.api.dates import DATE_DESCRIPTION, DATE_SCHEMA
 from functions.api.models.fields import NAME_PATTERN
 from functions.api.models.responses import OhlcvResponse
 from functions.api.routes.openapi_responses import STORE_ERRORS, responses
