@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from adapters.quote_state import names
 from config.settings import Settings
+from domain.symbols import Symbol
 from tests.fixtures.simulator import SimulatorFactory
 from wiring.services import Services
 
@@ -66,7 +67,7 @@ async def test_sigterm_saves_the_bars_in_progress(
     )
     with Services(settings) as services:
         quotes = services.quotes
-        quotes.subscribe("BINANCE", "BTCUSDT")
+        quotes.subscribe(Symbol("BINANCE", "BTCUSDT"))
         quotes.start()
         port = _free_port()
         env = {
@@ -92,7 +93,7 @@ async def test_sigterm_saves_the_bars_in_progress(
         try:
             await eventually(lambda: quotes.status().connected, "the streamer to connect")
             await eventually(lambda: _health(port) == 200, "a healthy /health")
-            await eventually(lambda: quotes.all_latest().count == 1, "a quote")
+            await eventually(lambda: len(quotes.all_latest()) == 1, "a quote")
             process.send_signal(signal.SIGTERM)
             async with asyncio.timeout(WAIT):
                 _stdout, stderr = await process.communicate()

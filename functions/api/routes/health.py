@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import cache
 from http import HTTPStatus
-from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -13,7 +12,7 @@ from application.health import Overall, assess, check_cache, check_store
 from functions.api.app import API_VERSION, OPS_TAG, app
 from functions.api.models.responses import HealthResponse
 from functions.api.routes.openapi_responses import COMMON_ERRORS, responses
-from functions.common.errors import error_detail
+from functions.common.errors import ErrorDetail, error_detail
 from functions.common.http import json_response
 from functions.common.redaction import redact
 from wiring.services import get_services
@@ -52,22 +51,11 @@ def get_health() -> Response[str]:
     health = assess(
         check_store(lambda: services.store, services.store_backend), check_cache(services.cache)
     )
-    body: dict[str, Any] = {
-        "status": health.overall.value,
-        "checks": {
-            name: {
-                "status": "ok" if check.ok else "down",
-                "backend": check.backend,
-                "detail": _shown(check.detail),
-            }
-            for name, check in health.checks.items()
-        },
-        "version": package_version(),
-    }
+    shown = {name: _shown(check.detail) for name, check in health.checks.items()}
     if health.overall is Overall.UNAVAILABLE:
-        store = health.checks["store"]
-        body["error"] = error_detail(
-            "dependency_unavailable", f"the bar store is down: {_shown(store.detail)}"
+        error = ErrorDetail.model_validate(
+            error_detail("dependency_unavailable", f"the bar store is down: {shown['store']}")
         )
-        return json_response(body, HTTPStatus.SERVICE_UNAVAILABLE)
-    return json_response(body)
+        body = HealthResponse.of(health, package_version(), shown=shown, error=error)
+        return json_response(body.body(), HTTPStatus.SERVICE_UNAVAILABLE)
+    return json_response(HealthResponse.of(health, package_version(), shown=shown).body())
