@@ -10,14 +10,10 @@ from typing import Any
 import pytest
 import redis
 
+from adapters.cache.redis_client import redis_client
 from adapters.quote_state import names
 from adapters.quote_state.redis_control import RedisControlListener, RedisControlNotifier
-from adapters.quote_state.redis_state import (
-    RedisQuoteReader,
-    RedisQuoteWriter,
-    async_client,
-    sync_client,
-)
+from adapters.quote_state.redis_state import RedisQuoteReader, RedisQuoteWriter, async_client
 from application.quote_ports import QuoteStateUnavailable, StateBatch, StreamerStatus
 from domain.bars import Bar
 from domain.intervals import ALL_INTERVALS, Interval
@@ -38,7 +34,7 @@ async def writer(redis_url: str) -> AsyncIterator[RedisQuoteWriter]:
 
 @pytest.fixture
 def reader(redis_url: str) -> RedisQuoteReader:
-    return RedisQuoteReader(sync_client(redis_url))
+    return RedisQuoteReader(redis_client(redis_url))
 
 
 class CountingPipelines:
@@ -109,7 +105,7 @@ async def test_signals_reach_the_listener_and_a_new_subscription_reconciles(
     redis_url: str,
 ) -> None:
     listener = RedisControlListener(async_client(redis_url))
-    notifier = RedisControlNotifier(sync_client(redis_url))
+    notifier = RedisControlNotifier(redis_client(redis_url))
     try:
         assert await listener.wait(1.0) is True  # just subscribed: reconcile once
         assert await listener.wait(0.05) is False
@@ -126,7 +122,7 @@ async def test_an_outage_is_reported_and_recovered_from(
     redis_server: RedisServer, redis_url: str, writer: RedisQuoteWriter, reader: RedisQuoteReader
 ) -> None:
     listener = RedisControlListener(async_client(redis_url))
-    notifier = RedisControlNotifier(sync_client(redis_url))
+    notifier = RedisControlNotifier(redis_client(redis_url))
     assert await listener.wait(1.0)
     redis_server.stop()
     try:
