@@ -113,15 +113,17 @@ class Services:
         def build() -> MarketDataFeed:
             from adapters.tradingview.client import TradingViewHistoryClient
 
+            # The credentials (from their secret, when named by ARN) are the auth's.
             return TradingViewHistoryClient.from_settings(
-                secrets.with_tradingview_secret(self._settings)
+                self._settings, auth=self.tradingview_auth
             )
 
         return self._get("feed", build)
 
     @property
     def tradingview_auth(self) -> TradingViewAuth:
-        """The TradingView credentials the streamer's quote connection signs in with."""
+        """The TradingView credentials history syncs and the streamer's quote connection
+        sign in with (a secret named by ARN is read here, when first needed)."""
 
         def build() -> TradingViewAuth:
             from adapters.tradingview.auth import TradingViewAuth
