@@ -113,13 +113,14 @@ async def _run(url: str, directory: Path, messages: list[str]) -> tuple[int, flo
     await flusher.flush()
     ticks_before = book.ticks
     parse, clock = codec.parse_message, time.time
+    on_quote, on_refused = feed.on_quote, feed.on_quote_refused
     started = time.perf_counter()
     next_flush = started + FLUSH_EVERY
     for count, text in enumerate(messages):
         received = clock()
         for payload in parse(text):
             if payload.method == "qsd":  # type: ignore[union-attr]
-                dispatch_qsd(payload.params, received, feed)  # type: ignore[union-attr]
+                dispatch_qsd(payload.params, received, on_quote, on_refused)  # type: ignore[union-attr]
         if not count & 15 and time.perf_counter() >= next_flush:
             await flusher.flush()
             next_flush = time.perf_counter() + FLUSH_EVERY

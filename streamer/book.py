@@ -16,6 +16,7 @@ When a bar completes without a later tick
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,8 @@ from domain.symbols import Symbol
 
 SNAPSHOT_VERSION = 1
 LAG_SAMPLE_EVERY = 64
+LAG_SAMPLE_MASK = LAG_SAMPLE_EVERY - 1
+"""``LAG_SAMPLE_EVERY`` is a power of two: the hot path tests the low bits."""
 _MAX_SAMPLES = 10_000
 
 TickObserver = Callable[[Symbol, float, float, float | None], None]
@@ -95,8 +98,12 @@ class LiveBook:
         """Ticks applied since the start (for metrics)."""
         self.lag_samples: list[float] = []
         """Receipt minus trade time of every ``LAG_SAMPLE_EVERY``-th tick, for metrics."""
-        self.last_tick_at: float | None = None
+        self._newest_tick = -math.inf
+
+    @property
+    def last_tick_at(self) -> float | None:
         """Exchange time of the newest tick of any symbol."""
+        return None if self._newest_tick == -math.inf else self._newest_tick
 
     # --- subscriptions ------------------------------------------------------------------
 
@@ -139,19 +146,20 @@ class LiveBook:
         feed.received_at = received
         self._dirty.add(feed)
         trade = trade_of(values, update, received)
-        if trade is not None:
-            time, price, volume = trade
-            completed = feed.aggregator.on_trade(time, price, volume)
-            feed.tick_received_at = received
-            self.ticks += 1
-            if not self.ticks % LAG_SAMPLE_EVERY and len(self.lag_samples) < _MAX_SAMPLES:
-                self.lag_samples.append(received - time)
-            if self.last_tick_at is None or time > self.last_tick_at:
-                self.last_tick_at = time
-            if completed:
-                self._queue(feed, completed, received)
-            if self._observer is not None:
-                self._observer(feed.symbol, time, price, volume)
+        if trade is None:
+            return
+        time, price, volume = trade
+        completed = feed.aggregator.on_trade(time, price, volume)
+        feed.tick_received_at = received
+        ticks = self.ticks = self.ticks + 1
+        if not ticks & LAG_SAMPLE_MASK and len(self.lag_samples) < _MAX_SAMPLES:
+            self.lag_samples.append(received - time)
+        if time > self._newest_tick:  # noqa: PLR1730 - cheaper than max() on the hot path
+            self._newest_tick = time
+        if completed:
+            self._queue(feed, completed, received)
+        if self._observer is not None:
+            self._observer(feed.symbol, time, price, volume)
 
     def _queue(self, feed: SymbolFeed, completed: Iterable[CompletedBar], now: float) -> None:
         symbol = feed.symbol

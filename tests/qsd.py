@@ -21,5 +21,5 @@ class _BookReader:
 def deliver(book: LiveBook, params: list[Any], received: float) -> QuoteError | None:
     """Dispatch one ``qsd`` into ``book``; the refusal it carried, if any."""
     reader = _BookReader(book)
-    dispatch_qsd(params, received, reader)
+    dispatch_qsd(params, received, reader.on_quote, reader.on_quote_refused)
     return reader.refused[0] if reader.refused else None

@@ -74,6 +74,7 @@ class TradingViewQuoteConnection:
     ) -> None:
         transport = self._transport
         dispatch = quote_session.dispatch_qsd
+        on_quote, on_refused = sink.on_quote, sink.on_quote_refused
         resolver = self._resolver
         ours = (self.quote_session, resolver.chart_session)
         heartbeats = transport.heartbeats_echoed
@@ -89,7 +90,7 @@ class TradingViewQuoteConnection:
                 continue
             method = message.method
             if method == "qsd":
-                dispatch(message.params, clock(), sink)
+                dispatch(message.params, clock(), on_quote, on_refused)
             elif method in ("symbol_resolved", "symbol_error"):
                 outcome = resolver.on_message(message)
                 if isinstance(outcome, Resolved):

@@ -7,8 +7,8 @@ Symbols are sent as plain ``EXCHANGE:TICKER`` strings and never with the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from adapters.tradingview.messages import Outgoing
 from domain import quotes
@@ -66,19 +66,19 @@ def quote_error(params: list[Any]) -> QuoteError | None:
     return QuoteError(str(payload.get("n", "")), str(reason) if reason else "quote error")
 
 
-class QsdReader(Protocol):
-    """Who takes the updates of ``dispatch_qsd``."""
-
-    def on_quote(self, name: str, update: dict[str, Any], received: float) -> None: ...
-
-    def on_quote_refused(self, name: str, reason: str) -> None: ...
+QuoteUpdate = Callable[[str, dict[str, Any], float], None]
+"""Takes ``(name, changed values, received)``: the hot path."""
+QuoteRefusal = Callable[[str, str], None]
+"""Takes ``(name, reason)``."""
 
 
-def dispatch_qsd(params: list[Any], received: float, reader: QsdReader) -> None:
-    """Hand one ``qsd`` to ``reader``: its changed values, or TradingView's refusal.
+def dispatch_qsd(
+    params: list[Any], received: float, on_quote: QuoteUpdate, on_refused: QuoteRefusal
+) -> None:
+    """Hand one ``qsd`` on: its changed values to ``on_quote``, or TradingView's refusal
+    to ``on_refused``. A payload that is not a quote update of a named symbol is ignored.
 
     The streamer's hot path: one call per tick, nothing made but what the reader keeps.
-    A payload that is not a quote update of a named symbol is ignored.
     """
     try:
         payload = params[1]
@@ -89,8 +89,8 @@ def dispatch_qsd(params: list[Any], received: float, reader: QsdReader) -> None:
     if status != "ok":
         error = quote_error(params)
         if error is not None:
-            reader.on_quote_refused(error.name, error.reason)
+            on_refused(error.name, error.reason)
         return
     update = payload.get("v")
     if update and type(update) is dict:
-        reader.on_quote(name, update, received)
+        on_quote(name, update, received)
