@@ -67,16 +67,14 @@ class BulkSyncItem(ApiModel):
     @classmethod
     def of(cls, outcome: SyncOutcome) -> BulkSyncItem:
         """A synced symbol as ``SyncResponse`` shows it; a failed one with its error."""
-        key = outcome.request.key
-        result, error = outcome.result, outcome.error
+        if outcome.result is not None:
+            return cls(**SyncResponse.of(outcome.result).model_dump())
+        key, error = outcome.request.key, outcome.error
         return cls(
             symbol=key.symbol.ticker,
             exchange=key.symbol.exchange,
             interval=key.interval,
-            status="ok" if result is not None else "failed",
-            bars_synced=result.bars_synced if result is not None else 0,
-            total_bars=result.total_bars if result is not None else None,
-            last_bar_at=iso_time(result.last_bar_at) if result is not None else None,
+            status="failed",
             error=SyncFailure(code=error.code, message=error.message) if error else None,
         )
 
