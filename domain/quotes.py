@@ -13,14 +13,11 @@ checks, no objects made); ``QuoteTick.from_quote_values`` is the same rule as a 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from domain.bars import clean_volume
 from domain.symbols import Symbol
-
-_INF = math.inf
 
 QUOTE_FIELDS = (
     "lp",
@@ -50,18 +47,20 @@ def trade_of(
     or session update is no trade) or the values hold no finite price. The time is
     ``lp_time`` when it is a finite number, else ``received_at``. The volume is the raw
     cumulative figure when it is a number (placeholders are the aggregator's to ignore),
-    else ``None``. Exact types: ``True`` is not a price.
+    else ``None``.
     """
     if not ("lp" in update or "lp_time" in update or "volume" in update):
         return None
+    # Exact classes (True is not a price); ``x - x == 0`` holds for finite numbers only
+    # (inf - inf and NaN - NaN are NaN). Written for the streamer's hot path.
     price = values.get("lp")
-    if not ((type(price) is float or type(price) is int) and -_INF < price < _INF):
+    if not ((price.__class__ is float or price.__class__ is int) and price - price == 0):
         return None
     time = values.get("lp_time")
-    if not ((type(time) is int or type(time) is float) and -_INF < time < _INF):
+    if not ((time.__class__ is int or time.__class__ is float) and time - time == 0):
         time = received_at
     volume = values.get("volume")
-    if not (type(volume) is float or type(volume) is int):
+    if not (volume.__class__ is float or volume.__class__ is int):
         volume = None
     return time, price, volume
 

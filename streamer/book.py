@@ -17,7 +17,7 @@ When a bar completes without a later tick
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,11 @@ class SymbolFeed:
     """Wall time of the latest update."""
     tick_received_at: float = 0.0
     """Wall time of the latest tick: the feed clock runs on from its ``lp_time``."""
+    on_trade: Callable[[float, float, float | None], Sequence[CompletedBar]] = field(init=False)
+    """The aggregator's ``on_trade``, bound once for the hot path."""
+
+    def __post_init__(self) -> None:
+        self.on_trade = self.aggregator.on_trade
 
     def feed_clock(self, now: float) -> float | None:
         """The exchange time now on this symbol's feed, from its newest tick."""
@@ -149,7 +154,7 @@ class LiveBook:
         if trade is None:
             return
         time, price, volume = trade
-        completed = feed.aggregator.on_trade(time, price, volume)
+        completed = feed.on_trade(time, price, volume)
         feed.tick_received_at = received
         ticks = self.ticks = self.ticks + 1
         if not ticks & LAG_SAMPLE_MASK and len(self.lag_samples) < _MAX_SAMPLES:

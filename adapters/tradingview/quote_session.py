@@ -92,5 +92,5 @@ def dispatch_qsd(
             on_refused(error.name, error.reason)
         return
     update = payload.get("v")
-    if update and type(update) is dict:
+    if update and update.__class__ is dict:
         on_quote(name, update, received)
