@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from domain.events import DomainEvent
+
 SERVICE: Final = "pocketquant"
 STACK_NAME_PREFIX: Final = "PocketQuant"  # the stack is "PocketQuant-<stage>"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -49,24 +51,8 @@ ENV_POWERTOOLS_SERVICE: Final = "POWERTOOLS_SERVICE_NAME"
 ENV_POWERTOOLS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
 ENV_POWERTOOLS_LOG_LEVEL: Final = "POWERTOOLS_LOG_LEVEL"
 
-# ---- CloudWatch (EMF) metrics the code emits: namespace and metric names
-# (functions/common/observability.py, functions/scheduler/handler.py, the streamer)
-METRICS_NAMESPACE: Final = "PocketQuant"
-METRIC_BARS_SYNCED: Final = "BarsSynced"
-METRIC_SYNC_FAILURES: Final = "SyncFailures"
-METRIC_SYNC_JOBS_SCHEDULED: Final = "SyncJobsScheduled"
-METRIC_CACHE_HITS: Final = "CacheHits"
-METRIC_CACHE_MISSES: Final = "CacheMisses"
-METRIC_CACHE_ERRORS: Final = "CacheErrors"
-METRIC_STREAMER_TICKS: Final = "StreamerTicks"  # Count, one per tick received
-METRIC_STREAMER_RECONNECTS: Final = "StreamerReconnects"  # Count
-METRIC_STREAMER_LAG: Final = "StreamerLagMs"  # Milliseconds, receive time - exchange time
-METRIC_STREAMER_BARS_COMPLETED: Final = "StreamerBarsCompleted"
-METRIC_STREAMER_STATE_ERRORS: Final = "StreamerStateWriteErrors"
-METRIC_STREAMER_STORE_ERRORS: Final = "StreamerStoreWriteErrors"
-
 # ---- domain events on the bus (detail-type = the event's class name)
-EVENT_TYPES: Final = ("BarsSynced", "SyncFailed", "BarCompleted")
+EVENT_TYPES: Final = tuple(event.__name__ for event in DomainEvent.__subclasses__())
 
 # ---- Lambda
 LAMBDA_HANDLERS: Final = {

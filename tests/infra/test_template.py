@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk import assertions
 
+from config import metric_names
 from config.schedules import SCHEDULES
 from infra_stack import constants as c
 from infra_stack.api import ROUTES
@@ -365,11 +366,11 @@ def test_alarms_notify_the_topic_and_the_dashboard_shows_the_emf_metrics(
     }
     body = json.dumps(full.one("AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"])
     for metric in (
-        c.METRIC_BARS_SYNCED,
-        c.METRIC_SYNC_FAILURES,
-        c.METRIC_STREAMER_TICKS,
-        c.METRIC_STREAMER_RECONNECTS,
-        c.METRIC_STREAMER_LAG,
+        metric_names.BARS_SYNCED,
+        metric_names.SYNC_FAILURES,
+        metric_names.STREAMER_TICKS,
+        metric_names.STREAMER_RECONNECTS,
+        metric_names.STREAMER_LAG,
         "ApproximateAgeOfOldestMessage",
         "Throttles",
         "5XXError",
