@@ -11,6 +11,8 @@ SERVICE: Final = "pocketquant"
 STACK_NAME_PREFIX: Final = "PocketQuant"  # the stack is "PocketQuant-<stage>"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 CDK_JSON: Final = REPO_ROOT / "cdk.json"
+#: The API's routes and request models, generated from the handler (``make openapi``).
+OPENAPI_DOCUMENT: Final = REPO_ROOT / "openapi.json"
 
 # ---- context keys (cdk.json "context" or `cdk deploy -c key=value`) and their defaults
 CTX_STAGE: Final = "stage"
@@ -71,7 +73,6 @@ SCHEDULER_MEMORY_MB: Final = 256
 # ---- API Gateway
 API_THROTTLE_RATE: Final = 20  # requests per second per key (the original: 200 per 10 s)
 API_THROTTLE_BURST: Final = 200
-HEALTH_PATH: Final = "health"
 
 # ---- sync queue
 SYNC_BATCH_SIZE: Final = 5

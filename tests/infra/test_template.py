@@ -13,12 +13,13 @@ from aws_cdk import assertions
 from config import metric_names
 from config.schedules import SCHEDULES
 from infra_stack import constants as c
-from infra_stack.api import ROUTES
+from infra_stack.openapi_routes import load
 from tests.infra.conftest import MONGODB_SECRET_ARN, TRADINGVIEW_SECRET_ARN, Synthesized
 
 pytestmark = pytest.mark.infra
 
 Match = assertions.Match
+ROUTES = load().routes
 
 
 def _logical_id(resources: Mapping[str, Any], fragment: str) -> str:
@@ -68,11 +69,9 @@ def test_request_bodies_are_validated(full: Synthesized) -> None:
         assert "RequestValidatorId" in props
         if route.model:
             assert "application/json" in props["RequestModels"]
-    sync_schema = next(
-        m["Properties"]["Schema"]
-        for m in full.resources("AWS::ApiGateway::Model").values()
-        if m["Properties"]["Name"] == "SyncRequest"
-    )
+    models = full.resources("AWS::ApiGateway::Model")
+    sync_model = methods["POST /market-data/sync"]["Properties"]["RequestModels"]
+    sync_schema = models[sync_model["application/json"]["Ref"]]["Properties"]["Schema"]
     assert sync_schema["required"] == ["symbol", "exchange"]
     assert "1d" in sync_schema["properties"]["interval"]["enum"]
 
