@@ -57,7 +57,6 @@ class PocketQuantStack(Stack):
             retention=LOG_RETENTION,
         )
         common = {
-            c.ENV_STAGE: stage,
             c.ENV_MONGODB_DB: settings.mongodb_database,
             c.ENV_REDIS_URL: data.redis_url,
             c.ENV_EVENT_BUS_NAME: domain_events.bus.event_bus_name,
