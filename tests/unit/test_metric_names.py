@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
 
 from config import metric_names
 from config.metric_names import METRICS, NAMESPACE, Emitter, Unit, emitted_by
@@ -116,6 +117,8 @@ def test_the_functions_emit_in_the_registered_namespace_units_and_dimension(
                 observability.count(metric.name)
         return {}
 
+    # A fresh container, whatever other tests invoked before (Powertools ships no hints).
+    reset_cold_start_flag()  # type: ignore[no-untyped-call]
     previous = observability.set_metrics_enabled(True)
     try:
         observability.instrument(handler)({}, LocalLambdaContext("pocketquant-api"))
