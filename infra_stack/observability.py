@@ -1,8 +1,9 @@
 """Dashboard and alarms: what an operator looks at, and what wakes them.
 
 Plain ``aws_cloudwatch`` (no extra construct library). The code's own metrics are
-Powertools/EMF metrics in the ``PocketQuant`` namespace; the dashboard finds them with
-``SEARCH`` across whatever dimensions the code adds, so it needs no change when they do.
+Powertools/EMF metrics in the ``PocketQuant`` namespace, every one listed in
+``config/metric_names.py``; their graphs are drawn from that list
+(:mod:`infra_stack.metric_widgets`).
 Alarms go to one SNS topic, with an e-mail subscription when ``alarmEmail`` is set.
 """
 
@@ -22,7 +23,9 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from config.metric_names import NAMESPACE, Emitter
 from infra_stack import constants as c
+from infra_stack import metric_widgets
 from infra_stack.settings import StackSettings
 
 FIVE_MINUTES = Duration.minutes(5)
@@ -40,19 +43,6 @@ class Watched:
     dead_letter_queues: Sequence[sqs.Queue]
     streamer: ecs.FargateService
     cluster: ecs.Cluster
-
-
-def _emf(metric_name: str, statistic: str, period_seconds: int) -> str:
-    search = f'Namespace="{c.METRICS_NAMESPACE}" MetricName="{metric_name}"'
-    return f"SUM(SEARCH('{search}', '{statistic}', {period_seconds}))"
-
-
-def _emf_graph(title: str, label: str, expression: str, period: Duration) -> cw.GraphWidget:
-    return cw.GraphWidget(
-        title=title,
-        width=8,
-        left=[cw.MathExpression(expression=expression, label=label, period=period)],
-    )
 
 
 class Observability(Construct):
@@ -97,7 +87,7 @@ class Observability(Construct):
         self.dashboard.add_widgets(
             cw.TextWidget(
                 markdown=f"# PocketQuant {settings.stage}\nAPI, functions, sync queue, "
-                "streamer and the code's own metrics (namespace `PocketQuant`).",
+                f"streamer and the code's own metrics (namespace `{NAMESPACE}`).",
                 width=WIDTH,
                 height=2,
             )
@@ -106,7 +96,7 @@ class Observability(Construct):
         self._function_widgets(watched.functions)
         self._queue_widgets(watched.queue, watched.dead_letter_queues)
         self._streamer_widgets(watched, running)
-        self._sync_widgets()
+        self._code_metric_widgets()
         self.dashboard.add_widgets(
             cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=WIDTH)
         )
@@ -291,39 +281,8 @@ class Observability(Construct):
         )
 
     def _streamer_widgets(self, watched: Watched, running: cw.Metric) -> None:
-        ticks = f"{_emf(c.METRIC_STREAMER_TICKS, 'Sum', 60)} / 60"
-        self.dashboard.add_widgets(
-            _emf_graph("Streamer ticks per second", "ticks/s", ticks, ONE_MINUTE),
-            _emf_graph(
-                "Streamer reconnects",
-                "reconnects",
-                _emf(c.METRIC_STREAMER_RECONNECTS, "Sum", 300),
-                FIVE_MINUTES,
-            ),
-            _emf_graph(
-                "Streamer lag p99 (ms)",
-                "lag",
-                f'MAX(SEARCH(\'Namespace="{c.METRICS_NAMESPACE}" '
-                f"MetricName=\"{c.METRIC_STREAMER_LAG}\"', 'p99', 60))",
-                ONE_MINUTE,
-            ),
-        )
         self.dashboard.add_widgets(
             cw.GraphWidget(title="Streamer tasks running", width=8, left=[running]),
-            cw.GraphWidget(
-                title="Streamer bars completed and write errors",
-                width=8,
-                left=[
-                    cw.MathExpression(
-                        expression=_emf(name, "Sum", 300), label=label, period=FIVE_MINUTES
-                    )
-                    for name, label in (
-                        (c.METRIC_STREAMER_BARS_COMPLETED, "bars completed"),
-                        (c.METRIC_STREAMER_STATE_ERRORS, "cache write errors"),
-                        (c.METRIC_STREAMER_STORE_ERRORS, "store write errors"),
-                    )
-                ],
-            ),
             cw.GraphWidget(
                 title="Streamer CPU and memory (%)",
                 width=8,
@@ -334,40 +293,12 @@ class Observability(Construct):
             ),
         )
 
-    def _sync_widgets(self) -> None:
-        self.dashboard.add_widgets(
-            _emf_graph(
-                "Bars synced",
-                "bars",
-                _emf(c.METRIC_BARS_SYNCED, "Sum", 300),
-                FIVE_MINUTES,
-            ),
-            _emf_graph(
-                "Sync failures",
-                "failures",
-                _emf(c.METRIC_SYNC_FAILURES, "Sum", 300),
-                FIVE_MINUTES,
-            ),
-            _emf_graph(
-                "Sync jobs scheduled",
-                "jobs",
-                _emf(c.METRIC_SYNC_JOBS_SCHEDULED, "Sum", 300),
-                FIVE_MINUTES,
-            ),
-        )
-        self.dashboard.add_widgets(
-            cw.GraphWidget(
-                title="Query cache (hits, misses, errors)",
-                width=WIDTH,
-                left=[
-                    cw.MathExpression(
-                        expression=_emf(name, "Sum", 300), label=label, period=FIVE_MINUTES
-                    )
-                    for name, label in (
-                        (c.METRIC_CACHE_HITS, "hits"),
-                        (c.METRIC_CACHE_MISSES, "misses"),
-                        (c.METRIC_CACHE_ERRORS, "errors"),
-                    )
-                ],
+    def _code_metric_widgets(self) -> None:
+        for emitter, title in (
+            (Emitter.FUNCTIONS, "Syncs, query cache and handlers"),
+            (Emitter.STREAMER, "Streamer"),
+        ):
+            self.dashboard.add_widgets(
+                cw.TextWidget(markdown=f"### {title}", width=WIDTH, height=1)
             )
-        )
+            self.dashboard.add_widgets(*metric_widgets.graphs(emitter))

@@ -9,6 +9,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from config import metric_names
 from infra_stack import constants as c
 from infra_stack.api import Api
 from infra_stack.data import DataStores
@@ -56,14 +57,13 @@ class PocketQuantStack(Stack):
             retention=LOG_RETENTION,
         )
         common = {
-            c.ENV_STAGE: stage,
             c.ENV_MONGODB_DB: settings.mongodb_database,
             c.ENV_REDIS_URL: data.redis_url,
             c.ENV_EVENT_BUS_NAME: domain_events.bus.event_bus_name,
             c.ENV_LOG_LEVEL: settings.log_level,
             c.ENV_POWERTOOLS_LOG_LEVEL: settings.log_level,
-            c.ENV_POWERTOOLS_NAMESPACE: c.METRICS_NAMESPACE,
-            c.ENV_POWERTOOLS_SERVICE: c.SERVICE,
+            c.ENV_POWERTOOLS_NAMESPACE: metric_names.NAMESPACE,
+            c.ENV_POWERTOOLS_SERVICE: metric_names.SERVICE,
         }
         function_env = {**common, c.ENV_MONGODB_SECRET_ARN: data.mongodb_secret.secret_arn}
         if data.tradingview_secret is not None:

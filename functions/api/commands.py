@@ -16,13 +16,14 @@ from application.background import SyncJob
 from application.bootstrap import get_services
 from application.bulk_sync import sync_many, unique_requests
 from application.sync import SyncRequest, sync_series
+from config.metric_names import BARS_SYNCED, SYNC_FAILURES
 from domain.bars import SeriesKey
 from domain.errors import DomainError
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from functions.api.idempotency import CommandResult, idempotent
 from functions.api.presenters import bulk_item, sync_record
-from functions.common.observability import BARS_SYNCED, SYNC_FAILURES, count
+from functions.common.observability import count
 
 
 def _result(status: int, body: dict[str, Any]) -> CommandResult:

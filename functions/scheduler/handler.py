@@ -13,11 +13,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from application.bootstrap import get_services
+from config.metric_names import SYNC_JOBS_SCHEDULED
 from config.schedules import schedule_by_name
 from functions.common.observability import count, instrument
 from functions.scheduler.fan_out import enqueue_all, series_to_sync, sync_jobs
-
-SYNC_JOBS_SCHEDULED = "SyncJobsScheduled"
 
 logger = logging.getLogger("pocketquant.scheduler")
 

@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 from aws_cdk import assertions
 
+from config import metric_names
 from config.schedules import SCHEDULES
 from infra_stack import constants as c
-from infra_stack.api import ROUTES
+from infra_stack.openapi_routes import load
 from tests.infra.conftest import MONGODB_SECRET_ARN, TRADINGVIEW_SECRET_ARN, Synthesized
 
 pytestmark = pytest.mark.infra
 
 Match = assertions.Match
+ROUTES = load().routes
 
 
 def _logical_id(resources: Mapping[str, Any], fragment: str) -> str:
@@ -67,11 +69,9 @@ def test_request_bodies_are_validated(full: Synthesized) -> None:
         assert "RequestValidatorId" in props
         if route.model:
             assert "application/json" in props["RequestModels"]
-    sync_schema = next(
-        m["Properties"]["Schema"]
-        for m in full.resources("AWS::ApiGateway::Model").values()
-        if m["Properties"]["Name"] == "SyncRequest"
-    )
+    models = full.resources("AWS::ApiGateway::Model")
+    sync_model = methods["POST /market-data/sync"]["Properties"]["RequestModels"]
+    sync_schema = models[sync_model["application/json"]["Ref"]]["Properties"]["Schema"]
     assert sync_schema["required"] == ["symbol", "exchange"]
     assert "1d" in sync_schema["properties"]["interval"]["enum"]
 
@@ -365,11 +365,11 @@ def test_alarms_notify_the_topic_and_the_dashboard_shows_the_emf_metrics(
     }
     body = json.dumps(full.one("AWS::CloudWatch::Dashboard")["Properties"]["DashboardBody"])
     for metric in (
-        c.METRIC_BARS_SYNCED,
-        c.METRIC_SYNC_FAILURES,
-        c.METRIC_STREAMER_TICKS,
-        c.METRIC_STREAMER_RECONNECTS,
-        c.METRIC_STREAMER_LAG,
+        metric_names.BARS_SYNCED,
+        metric_names.SYNC_FAILURES,
+        metric_names.STREAMER_TICKS,
+        metric_names.STREAMER_RECONNECTS,
+        metric_names.STREAMER_LAG,
         "ApproximateAgeOfOldestMessage",
         "Throttles",
         "5XXError",
