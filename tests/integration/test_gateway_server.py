@@ -14,8 +14,8 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from config.settings import Settings
-from local.http_limits import MAX_BODY_BYTES
 from local.gateway import RunningGateway, serve
+from local.http_limits import MAX_BODY_BYTES
 
 API_KEY = "s3cret-key-for-tests"
 
