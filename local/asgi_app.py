@@ -20,6 +20,7 @@ from typing import Any
 from local.api_gateway import LocalApiGateway, error_response
 from local.http_limits import (
     MAX_BODY_BYTES,
+    MAX_HEAD_BYTES,
     MAX_HEADERS,
     MAX_TARGET_BYTES,
     REQUEST_BODY_TIMEOUT_S,
@@ -117,6 +118,14 @@ class HttpAdapter:
         if len(names) > MAX_HEADERS:
             return self._gateway.refuse(
                 request, 431, "headers_too_large", f"the request has over {MAX_HEADERS} headers"
+            )
+        # h11 limits only a head that arrives in pieces; one that came whole is measured here.
+        if sum(len(name) + len(value) + 4 for name, value in request.headers) > MAX_HEAD_BYTES:
+            return self._gateway.refuse(
+                request,
+                431,
+                "headers_too_large",
+                f"the request headers are over {MAX_HEAD_BYTES} bytes",
             )
         if len(request.target.encode("latin-1")) > MAX_TARGET_BYTES:
             return self._gateway.refuse(

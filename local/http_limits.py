@@ -11,7 +11,8 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_TARGET_BYTES = 8 * 1024
 """The longest request target (path and query); API Gateway allows 8 KB of URL."""
 MAX_HEAD_BYTES = 16 * 1024
-"""The request line and headers together; past this a request is a 414 or a 431."""
+"""The header lines of one request; a head still incomplete past this is a 414 (when the
+request line is what is too long) or a 431."""
 MAX_HEADERS = 100
 """The most header lines one request may carry (http.server's limit, and API Gateway's)."""
 

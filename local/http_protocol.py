@@ -151,6 +151,8 @@ class GatewayH11Protocol(H11Protocol):
         """Answer ``response`` and close: what follows on this connection cannot be trusted."""
         self._cancel_head_deadline()
         if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            correlation_id = response.header(CORRELATION_HEADER) or UNPARSED
+            log_access(UNPARSED, UNPARSED, response.status, started, correlation_id)
             headers = [(name.encode(), value.encode()) for name, value in response.headers]
             headers += [
                 (b"content-length", str(len(response.body)).encode()),
@@ -162,6 +164,4 @@ class GatewayH11Protocol(H11Protocol):
                 output = self.conn.send(event)
                 if output:
                     self.transport.write(output)
-            correlation_id = response.header(CORRELATION_HEADER) or UNPARSED
-            log_access(UNPARSED, UNPARSED, response.status, started, correlation_id)
         self.transport.close()
