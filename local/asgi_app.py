@@ -42,6 +42,8 @@ Send = Callable[[Message], Awaitable[None]]
 AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
+_BODY_FRAMING = frozenset({"content-length", "transfer-encoding"})
+"""A request without either header has no body (RFC 9112 6.3)."""
 
 
 class GatewayApp:
@@ -85,8 +87,10 @@ class HttpAdapter:
             await _send(send, refusal, close=True)
             return
         try:
-            async with asyncio.timeout(REQUEST_BODY_TIMEOUT_S):
-                body = await _read_body(receive)
+            body = b""
+            if _declares_body(request):
+                async with asyncio.timeout(REQUEST_BODY_TIMEOUT_S):
+                    body = await _read_body(receive)
         except _ClientGone:
             return
         except _BodyTooLarge:
@@ -167,6 +171,10 @@ def _request_of(scope: Scope) -> HttpRequest:
         body=b"",
         source_ip=client[0] if client else "127.0.0.1",
     )
+
+
+def _declares_body(request: HttpRequest) -> bool:
+    return any(name.lower() in _BODY_FRAMING for name, _ in request.headers)
 
 
 def _content_length(request: HttpRequest) -> int | None:
