@@ -3,13 +3,15 @@
 uvicorn answers bytes that are not HTTP/1.1 (a garbage request line, conflicting
 ``Content-Length`` headers, a request line or headers past the limit) itself, with a plain
 text 400. :class:`GatewayH11Protocol` gives those answers the API's error body and a
-correlation id, with the status the fault calls for (400, 414 or 431), and closes a
+correlation id, with the status the fault calls for (400, 414 or 431). It also closes a
 connection that has not sent a whole request head in time (uvicorn only times out
-connections idle after a response).
+connections idle after an answer), and hands the application the header names as the
+client spelt them (ASGI lower-cases them).
 
-It overrides ``send_400_response``, the one hook uvicorn calls for these answers, and reads
-the public state of h11's connection; pyproject.toml bounds uvicorn to the minor version
-these hooks are checked against.
+uvicorn documents passing a protocol class, not what this one builds on: the
+``send_400_response`` hook it calls for those answers, and its ``conn``, ``scope`` and
+``headers``. pyproject.toml keeps uvicorn to the minor version this was checked against;
+test_gateway_hostile_input tells whether a newer one still behaves.
 """
 
 from __future__ import annotations
