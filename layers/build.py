@@ -40,6 +40,8 @@ TARGET_VERSION = ".".join(str(part) for part in TARGET_PYTHON)
 PIP_PLATFORM = "manylinux2014_x86_64"  # Lambda's Amazon Linux 2 (glibc 2.26) on x86_64
 #: Provided by the Lambda runtime; a copy in the layer would shadow it.
 FORBIDDEN_DISTRIBUTIONS: tuple[str, ...] = ("boto3", "botocore", "s3transfer")
+#: Project dependencies only the local stack uses (its HTTP server): no function needs them.
+LOCAL_ONLY_DISTRIBUTIONS: tuple[str, ...] = ("uvicorn",)
 
 LAYER_MOUNT = "/opt/python"  # where Lambda unpacks the layer's python/ directory
 FUNCTION_MOUNT = "/var/task"  # where Lambda unpacks the function code

@@ -29,10 +29,12 @@ def _names(lines: list[str]) -> set[str]:
 
 def test_layer_requirements_follow_the_project_dependencies() -> None:
     project = tomllib.loads((c.REPO_ROOT / "pyproject.toml").read_text())["project"]
-    wanted = _names(project["dependencies"]) - set(build.FORBIDDEN_DISTRIBUTIONS)
+    not_shipped = set(build.FORBIDDEN_DISTRIBUTIONS) | set(build.LOCAL_ONLY_DISTRIBUTIONS)
+    wanted = _names(project["dependencies"]) - not_shipped
     layer = _names(build.REQUIREMENTS.read_text().splitlines())
     no_deps = _names(build.REQUIREMENTS_NO_DEPS.read_text().splitlines())
     assert wanted <= layer | no_deps
+    assert not (layer | no_deps) & set(build.LOCAL_ONLY_DISTRIBUTIONS)
     assert not (layer | no_deps) & set(build.FORBIDDEN_DISTRIBUTIONS)
     assert "aws-xray-sdk" in no_deps  # Powertools' Tracer needs it on Lambda
 
