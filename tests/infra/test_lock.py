@@ -14,6 +14,7 @@ import sys
 import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -73,17 +74,17 @@ def _pinned_version(requirement: Requirement) -> str:
     return specifier.version
 
 
+def _project_table() -> dict[str, Any]:
+    table: dict[str, Any] = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    return table
+
+
 def _runtime_requirements() -> list[str]:
-    dependencies: list[str] = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"][
-        "dependencies"
-    ]
-    return dependencies
+    return list(_project_table()["dependencies"])
 
 
 def _extras_requirements() -> list[str]:
-    extras = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"][
-        "optional-dependencies"
-    ]
+    extras = _project_table()["optional-dependencies"]
     return [requirement for group in extras.values() for requirement in group]
 
 
