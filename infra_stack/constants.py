@@ -145,6 +145,7 @@ STREAMER_CONTEXT_EXCLUDES: Final = (
     "openapi.json",
     ".gitignore",
     ".env",
+    ".pre-commit-config.yaml",
 )
 
 # ---- cache: Valkey (Redis-compatible) serverless: TLS always on, ~1/10 the minimum cost
