@@ -44,6 +44,7 @@ _WHOLE_DAY: tuple[Minutes, ...] = ((0, MINUTES_PER_DAY),)
 _TIME = re.compile(r"(\d\d):?(\d\d)(F(\d)?)?")
 _DAY_DIGITS = re.compile(r"[1-7]+")
 _DATE = re.compile(r"\d{8}")
+_NO_DAY = "names no day (1 = Sunday … 7 = Saturday)"
 
 
 class SessionSyntaxError(InvalidInput):
@@ -184,7 +185,7 @@ def _weekly(text: str, spec: str) -> WeeklySchedule:
         else:
             raise SessionSyntaxError(spec, text, "needs the first day of the week, 1 to 7, at ';'")
         if not _DAY_DIGITS.fullmatch(first_text):
-            raise SessionSyntaxError(spec, first_text, "is no day: days are 1 (Sunday) to 7")
+            raise SessionSyntaxError(spec, first_text, _NO_DAY)
         first = weekday_of(first_text)
     else:
         body = parts[0]
@@ -226,7 +227,7 @@ def _section(text: str, spec: str) -> tuple[list[Minutes], list[int] | None]:
             pass  # the colon was inside an HH:MM time
         else:
             if not _DAY_DIGITS.fullmatch(tail):
-                raise SessionSyntaxError(spec, ":" + tail, "names no day: days are 1 (Sunday) to 7")
+                raise SessionSyntaxError(spec, ":" + tail, _NO_DAY)
             return ranges, sorted({weekday_of(digit) for digit in tail})
     return _ranges(text, spec), None
 
