@@ -158,9 +158,9 @@ class TradingSession:
     def is_trading_day(self, day: date) -> bool:
         return bool(self.windows(day))
 
-    def windows(self, day: date) -> tuple[Window, ...]:
+    def windows(self, day: date) -> list[Window]:
         """The ``[open, close)`` windows of trading day ``day``, oldest first."""
-        return _windows(self, day)
+        return list(_windows(self, day))
 
     def ranges(self, day: date) -> tuple[Minutes, ...]:
         """Trading day ``day``'s ranges in minutes from its local midnight."""

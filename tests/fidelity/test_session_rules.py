@@ -91,12 +91,12 @@ def test_vcb_session_correction_is_read_from_its_regular_subsession() -> None:
         "0900-1500:20250426",
     )
     saturday = date(2025, 4, 26)
-    assert vcb_session().windows(saturday) == (
+    assert vcb_session().windows(saturday) == [
         (
             int(datetime(2025, 4, 26, 2, tzinfo=UTC).timestamp()),
             int(datetime(2025, 4, 26, 8, tzinfo=UTC).timestamp()),
-        ),
-    )
+        )
+    ]
     # A session day with no trade has no bar, as in TradingView's history.
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     assert all(
