@@ -12,7 +12,7 @@ import itertools
 import pytest
 
 from domain.bar_time import bar_open_time, bar_period
-from tests.fidelity.captures import Series, all_series
+from tests.fidelity.captures import CAPTURES, Series, all_series, bars
 
 SERIES = all_series()
 
@@ -39,3 +39,13 @@ def test_no_two_real_bars_share_a_period(series: Series) -> None:
     assert all(
         a is not None and b is not None and a[1] <= b[0] for a, b in itertools.pairwise(periods)
     )
+
+
+def test_every_capture_that_holds_bars_is_checked() -> None:
+    # Files under client_sent/ were sent by a client: they hold no bars.
+    holding_bars = {
+        path.name
+        for path in CAPTURES.glob("*")
+        if path.is_file() and path.name != "SOURCES.md" and bars(path.name)
+    }
+    assert holding_bars == {series.file for series in SERIES}

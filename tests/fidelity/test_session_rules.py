@@ -16,6 +16,7 @@ from tests.fidelity.captures import (
     aapl_session,
     bars,
     btcusd_session,
+    frames,
     rut_session,
     series_data,
     spx_session,
@@ -112,3 +113,15 @@ def test_the_2019_btcusd_session_string_is_read() -> None:
     assert session.is_24x7
     assert session.week_start(date(2019, 5, 19)) == date(2019, 5, 13)  # Monday first
     assert session == TradingSession("Etc/UTC", "2;0000-0000:1234567")
+
+
+def test_a_post_market_quote_belongs_to_no_regular_bar() -> None:
+    # NASDAQ:AAPL's quote at 19:59:59 New York: real quotes move outside the regular session,
+    # and only extended hours (a pre-market, regular and post-market window here) hold them.
+    (quote,) = frames("qsd_full_nasdaq_aapl_post_market_2023.txt")
+    lp_time = quote.params[1]["v"]["lp_time"]
+    assert new_york(lp_time).strftime("%H:%M:%S") == "19:59:59"
+    regular = aapl_session()
+    assert all(bar_period(lp_time, interval, regular) is None for interval in Interval)
+    extended = TradingSession("America/New_York", "0400-0930,0930-1600,1600-2000")
+    assert bar_period(lp_time, Interval.H1, extended) == (lp_time - 3599, lp_time + 1)
