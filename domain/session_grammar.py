@@ -220,16 +220,18 @@ def _section(text: str, spec: str) -> tuple[list[Minutes], list[int] | None]:
     if not text:
         raise SessionSyntaxError(spec, text, "is an empty section (between '|')")
     head, colon, tail = text.rpartition(":")
-    if colon and tail.isdigit():
-        try:
-            ranges = _ranges(head, spec)
+    if not (colon and tail.isdigit()):
+        return _ranges(text, spec), None
+    try:
+        ranges = _ranges(head, spec)
+    except SessionSyntaxError as before_days:
+        try:  # the colon may be inside an HH:MM time
+            return _ranges(text, spec), None
         except SessionSyntaxError:
-            pass  # the colon was inside an HH:MM time
-        else:
-            if not _DAY_DIGITS.fullmatch(tail):
-                raise SessionSyntaxError(spec, ":" + tail, _NO_DAY)
-            return ranges, sorted({weekday_of(digit) for digit in tail})
-    return _ranges(text, spec), None
+            raise before_days from None
+    if not _DAY_DIGITS.fullmatch(tail):
+        raise SessionSyntaxError(spec, ":" + tail, _NO_DAY)
+    return ranges, sorted({weekday_of(digit) for digit in tail})
 
 
 def _ranges(text: str, spec: str, field: str = "session") -> list[Minutes]:
