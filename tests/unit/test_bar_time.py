@@ -238,6 +238,21 @@ def test_bar_time_0000_0000_is_a_whole_day_of_the_same_date() -> None:
     )
 
 
+def test_bar_time_0000_0000_every_day_opens_weeks_on_monday_and_months_on_the_first() -> None:
+    # Read as overnight, "0000-0000:1234567" opened weeks on Sunday and months on the last
+    # day of the month before; it is a whole day of its own date.
+    session = TradingSession("Etc/UTC", "0000-0000:1234567")
+    assert bar_period(utc("2024-03-13T12:00"), Interval.W1, session) == (
+        utc("2024-03-11"),
+        utc("2024-03-18"),
+    )
+    assert bar_period(utc("2024-03-13T12:00"), Interval.MN1, session) == (
+        utc("2024-03-01"),
+        utc("2024-04-01"),
+    )
+    assert bar_open_time(utc("2024-03-10T23:00"), Interval.W1, session) == utc("2024-03-04")
+
+
 def test_bar_time_0000_0000_without_days_is_a_whole_weekday() -> None:
     session = TradingSession("America/New_York", "0000-0000")
     assert bar_period(utc("2024-01-08T12:00"), Interval.D1, session) == (
