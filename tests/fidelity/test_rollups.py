@@ -133,7 +133,7 @@ def test_the_first_partial_day_still_rolls_up_from_the_0930_open() -> None:
         (Interval.H4, ["03:15", "07:15", "09:30", "13:30"]),
         (Interval.D1, ["03:15"]),
     ],
-    ids=str,
+    ids=["1h", "4h", "1d"],
 )
 @pytest.mark.parametrize("day", ["2023-06-06", "2023-06-08"])
 def test_extended_hours_restart_the_count_at_the_second_window(
@@ -195,7 +195,7 @@ BTC_15M = "multi_message_timescale_update_15m_series_completed_2019.txt"
         (Interval.W1, at(UTC, "2019-05-13", "00:00") + at(UTC, "2019-05-20", "00:00")),
         (Interval.MN1, at(UTC, "2019-05-01", "00:00")),
     ],
-    ids=str,
+    ids=["1h", "4h", "1d", "1w", "1M"],
 )
 def test_btcusd_quarter_hours_roll_up_round_the_clock(interval: Interval, keys: list[int]) -> None:
     built = built_between(BTC_15M, btcusd_session(), interval, 0, 1 << 40)
