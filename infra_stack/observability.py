@@ -389,9 +389,7 @@ class Observability(Construct):
                 left=[gateway(stream_metrics.INTEGRATION_LATENCY, "p99", "p99")],
             ),
         )
-        self.dashboard.add_widgets(
-            *metric_widgets.graphs(Emitter.STREAMER, stream_names.METRICS)
-        )
+        self.dashboard.add_widgets(*metric_widgets.graphs(Emitter.STREAMER, stream_names.METRICS))
 
     def _code_metric_widgets(self) -> None:
         for emitter, title in (
