@@ -3,7 +3,8 @@
 What the code already states is taken from the code, not written again: environment
 variable names and their defaults from ``config/settings.py``, event names from
 ``domain/events.py``, metric names from ``config/metric_names.py``, routes from
-``openapi.json`` (``infra_stack/openapi_routes.py``).
+``openapi.json`` (``infra_stack/openapi_routes.py``), the stream's handler, routes and
+metrics from ``config/stream_names.py``.
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ class PocketQuantStack(Stack):
                 if name not in (c.ENV_EVENT_BUS_NAME, c.ENV_TRADINGVIEW_SECRET_ARN)
             },
             usage_plan=api.usage_plan,
-            logging_role=api.rest_api.node.find_child("Account"),
+            account_logging=api.rest_api.node.find_child("Account"),
             retention=LOG_RETENTION,
         )
         streamer = StreamerService(

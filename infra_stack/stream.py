@@ -75,8 +75,8 @@ class _AccessLogSettings:
 class StreamApi(Construct):
     """The WebSocket API, its stage, routes and the stream function.
 
-    ``logging_role`` is what makes the account's CloudWatch role exist (the REST API sets
-    it): API Gateway refuses a stage with logging before the account has one.
+    ``account_logging`` is the API Gateway account setting naming the CloudWatch role (the
+    REST API makes it): API Gateway refuses a stage with logging before the account has one.
     """
 
     def __init__(
@@ -88,7 +88,7 @@ class StreamApi(Construct):
         functions: FunctionFactory,
         environment: Mapping[str, str],
         usage_plan: apigw.IUsagePlan,
-        logging_role: IConstruct,
+        account_logging: IConstruct,
         retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -125,7 +125,7 @@ class StreamApi(Construct):
             retention=retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.stage.node.add_dependency(self.execution_logs, logging_role)
+        self.stage.node.add_dependency(self.execution_logs, account_logging)
 
         self.function = functions.create(
             self,

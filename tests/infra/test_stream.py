@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from config import metric_names, stream_names
 from infra_stack import constants as c
 from infra_stack import stream_metrics
 from infra_stack.stream import ACCESS_LOG_FIELDS
+from layers import build
 from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.infra
@@ -428,11 +430,18 @@ def test_the_streams_metrics_are_new_valid_cloudwatch_names() -> None:
         assert metric.emitter is metric_names.Emitter.STREAMER
 
 
-def test_the_handler_lives_in_the_function_code_asset() -> None:
-    """The function asset is ``functions/`` alone (layers/build.py)."""
+def test_the_handler_is_where_the_function_code_asset_packs_it(tmp_path: Path) -> None:
+    """The asset is built from ``functions/`` alone: the handler's module must lie there."""
     module, _, attribute = stream_names.HANDLER.rpartition(".")
-    assert module.split(".")[0] == "functions"
-    assert attribute.isidentifier()
+    source = Path(*module.split(".")).with_suffix(".py")
+    repo = tmp_path / "repo"
+    (repo / source.parent).mkdir(parents=True)
+    for package in (source.parent, *source.parent.parents[:-1]):
+        (repo / package / "__init__.py").write_text("")
+    (repo / source).write_text(f"def {attribute}(event, context):\n    return {{}}\n")
+    out = tmp_path / "out"
+    build.build_function_code(out, repo_root=repo)
+    assert (out / source).is_file()
 
 
 def test_the_readme_tells_clients_the_stages_limits() -> None:
