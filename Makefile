@@ -2,19 +2,38 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 STAMP := $(VENV)/.installed-stamp
 NPM_STAMP := node_modules/.installed-stamp
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# uv installs into this project's .venv with the Python that created it, never one it downloads.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: venv lint typecheck test run demo bench synth synth-fast deploy openapi redis clean
+# uv itself is locked (a dev dependency): the bootstrap installs the version uv.lock names.
+LOCKED_UV_VERSION = $(shell $(PYTHON) -c 'import tomllib; print(next(p["version"] for p in tomllib.load(open("uv.lock", "rb"))["package"] if p["name"] == "uv"))')
 
-$(STAMP): pyproject.toml
+.PHONY: venv lock lint typecheck test run demo bench synth synth-fast deploy openapi complexity \
+	hooks redis clean
+
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,infra]' --config-settings editable_mode=compat
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(LOCKED_UV_VERSION)
+
+# Exactly the locked versions of every package (extras dev and infra too), nothing else:
+# `uv sync` removes what the lock does not list. Re-runs whenever the lock changes.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --all-extras
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# After editing the dependencies in pyproject.toml: re-lock, then export the layer's list.
+# `make lock LOCK_ARGS=--upgrade` (or `LOCK_ARGS="--upgrade-package NAME"`) moves versions
+# within pyproject's ranges.
+lock: | $(UV)
+	$(UV) lock $(LOCK_ARGS)
+	$(BIN)/python -m layers.export
 
 $(NPM_STAMP): package.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -34,6 +53,22 @@ typecheck: venv
 test: venv redis lint typecheck
 	$(BIN)/pytest -q
 
+# The most complex functions (cyclomatic complexity, rank C and worse), worst first, as
+# `score rank file:line name`. For reading, not a gate: make test does not run it.
+complexity: venv
+	@$(BIN)/radon cc --show-complexity --min C --exclude 'tests/*' \
+		--ignore '.venv,node_modules,cdk.out,build' . \
+		| awk '/^[^ ]/ { file = $$0; next } \
+			{ score = $$6; gsub(/[()]/, "", score); split($$2, at, ":"); \
+			  print score, $$5, file ":" at[1], $$3 }' \
+		| sort -k1,1nr -k3,3
+	@$(BIN)/radon cc --total-average --min F --exclude 'tests/*' \
+		--ignore '.venv,node_modules,cdk.out,build' . | tail -n 2; echo
+
+# ruff and mypy from .venv before every commit (.pre-commit-config.yaml).
+hooks: venv
+	$(BIN)/pre-commit install
+
 run: venv
 	$(BIN)/pocketquant run
 
@@ -46,7 +81,7 @@ bench: venv redis
 synth: venv $(NPM_STAMP)
 	npx cdk synth -q
 
-# Skips the pip build of the Lambda layer: a quick check of the template.
+# Skips the build of the Lambda layer: a quick check of the template.
 synth-fast: venv $(NPM_STAMP)
 	PQ_SKIP_BUNDLING=1 npx cdk synth -q
 

@@ -6,8 +6,8 @@ import json
 import sys
 from typing import Literal
 
-Unit = Literal["ticks/s", "bars/s", "s", "ms"]
-RATE_UNITS = ("ticks/s", "bars/s")
+Unit = Literal["ticks/s", "bars/s", "req/s", "s", "ms"]
+RATE_UNITS = ("ticks/s", "bars/s", "req/s")
 
 
 def report(metric: str, value: float, unit: Unit, target: float) -> None:

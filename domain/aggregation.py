@@ -46,7 +46,6 @@ consulted only when a tick leaves a period or its session window.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 from domain.bar_time import bar_period
@@ -359,7 +358,7 @@ class SymbolBarAggregator:
             self._in_session = True
             return
         # No window opens in [moment, next open), so the whole span is outside the session.
-        next_open = _next_session_open(self._session, moment)
+        next_open = self._session.next_open(moment, _SESSION_SEARCH_DAYS)
         self._window_open = moment
         self._window_close = moment + 1 if next_open is None else next_open
         self._in_session = False
@@ -379,14 +378,3 @@ def _number(value: object) -> float:
 
 def _optional_number(value: object) -> float | None:
     return None if value is None else _number(value)
-
-
-def _next_session_open(session: TradingSession, moment: int) -> int | None:
-    """The first session window open after ``moment``, within a couple of weeks."""
-    day = session.local_date(moment) - timedelta(days=1)
-    for _ in range(_SESSION_SEARCH_DAYS):
-        for opens, _closes in session.windows(day):
-            if opens > moment:
-                return opens
-        day += timedelta(days=1)
-    return None

@@ -1,14 +1,20 @@
 """Bar-open times: which bar a moment belongs to, and the bars of a time range.
 
-The rules follow TradingView's history so that a bar built from ticks has the same key as
-the bar a sync stores:
+The rules are TradingView's, checked against its own history in ``tests/fidelity/``, so a
+bar built from ticks has the key a sync stores for the same period:
 
-* 24x7 markets: intraday bars at UTC multiples of the interval; days, weeks and months
-  from midnight in the symbol's time zone.
-* Markets with sessions: intraday bars count whole intervals from each session window's
-  open and are cut at its close (a 1h NASDAQ bar at 09:30, 10:30, …, 15:30); a daily bar
-  starts at the day's session open (09:30 New York); a weekly or monthly bar at the open
-  of the first trading day of that week or month.
+* Intraday bars count whole intervals from the open of each session window (each
+  comma-separated range of the session string) and are cut at its close: a 1h NASDAQ bar
+  at 09:30, 10:30, …, 15:30; after a lunch break the count starts again at the afternoon
+  open. A window's close is excluded.
+* Round-the-clock markets (``24x7``, ``0000-0000:1234567``): intraday bars at UTC multiples
+  of the interval.
+* A daily bar spans its trading day's windows: it opens at the first open (09:30 New York
+  for NASDAQ; the evening before for an overnight CME session; 00:00 in the symbol's zone
+  round the clock).
+* A weekly bar opens at the first trading day of the week, the week starting on the
+  session's first day (Monday unless ``N;`` sets it); a monthly bar at the first trading day
+  of the month. Trading days are dates: holidays have none, corrections can add one.
 * A moment outside every session window belongs to no bar.
 """
 
@@ -24,18 +30,18 @@ Period = tuple[int, int]
 """A bar's ``[open, close)`` in UTC epoch seconds."""
 
 
-def _group_start(day: date, kind: IntervalKind) -> date:
+def _group_start(session: TradingSession, day: date, kind: IntervalKind) -> date:
     if kind is IntervalKind.WEEKLY:
-        return day - timedelta(days=day.weekday())
+        return session.week_start(day)
     if kind is IntervalKind.MONTHLY:
         return day.replace(day=1)
     return day
 
 
-def _group_end(day: date, kind: IntervalKind) -> date:
+def _group_end(session: TradingSession, day: date, kind: IntervalKind) -> date:
     """The first day after the week or month holding ``day``."""
     if kind is IntervalKind.WEEKLY:
-        return _group_start(day, kind) + timedelta(days=7)
+        return session.week_start(day) + timedelta(days=7)
     if kind is IntervalKind.MONTHLY:
         return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     return day + timedelta(days=1)
@@ -44,7 +50,7 @@ def _group_end(day: date, kind: IntervalKind) -> date:
 def _group_period(session: TradingSession, day: date, kind: IntervalKind) -> Period | None:
     opens: int | None = None
     closes: int | None = None
-    current, end = _group_start(day, kind), _group_end(day, kind)
+    current, end = _group_start(session, day, kind), _group_end(session, day, kind)
     while current < end:
         windows = session.windows(current)
         if windows:
@@ -110,13 +116,14 @@ def iter_periods(
         first = start + (-start % step)
         yield from ((t, t + step) for t in range(first, end, step))
         return
-    day = session.local_date(start) - timedelta(days=1)
-    last_day = session.local_date(end) + timedelta(days=1)
+    before, after = session.reach
+    day = session.local_date(start) - timedelta(days=after + 1)
+    last_day = session.local_date(end) + timedelta(days=before + 1)
     kind = interval.kind
     while day <= last_day:
         if kind in (IntervalKind.WEEKLY, IntervalKind.MONTHLY):
             group = _group_period(session, day, kind)
-            day = _group_end(day, kind)
+            day = _group_end(session, day, kind)
             periods = [group] if group else []
         else:
             periods = _day_periods(day, interval, session)
@@ -136,10 +143,10 @@ def iter_periods_backward(
             yield t, t + step
             t -= step
     kind = interval.kind
-    day = session.local_date(end) + timedelta(days=1)
+    day = session.local_date(end) + timedelta(days=session.reach[0] + 1)
     while True:
         if kind in (IntervalKind.WEEKLY, IntervalKind.MONTHLY):
-            group_start = _group_start(day, kind)
+            group_start = _group_start(session, day, kind)
             group = _group_period(session, day, kind)
             periods = [group] if group else []
             day = group_start - timedelta(days=1)

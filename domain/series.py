@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from domain.bars import SeriesKey
-from domain.sessions import TradingSession
+from domain.sessions import Subsession, TradingSession
 from domain.symbols import Symbol
 
 
@@ -24,10 +24,23 @@ class SymbolInfo:
     session_holidays: str = ""
     pricescale: int | None = None
     has_volume: bool = True
+    corrections: str = ""
+    """Hours of single days (``corrections``) of the subsession ``session`` describes."""
+    subsession_id: str = ""
+    """Which subsession ``session`` describes (``regular``, ``extended``); empty when unsaid."""
+    subsessions: tuple[Subsession, ...] = ()
 
     @property
     def trading_session(self) -> TradingSession:
-        return TradingSession.from_tradingview(self.timezone, self.session, self.session_holidays)
+        """The regular hours (whichever subsession the symbol was resolved with)."""
+        return TradingSession.from_tradingview(
+            self.timezone,
+            self.session,
+            self.session_holidays,
+            corrections=self.corrections,
+            subsessions=self.subsessions,
+            subsession_id=self.subsession_id or None,
+        )
 
 
 class SyncState(Enum):

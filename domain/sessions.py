@@ -1,65 +1,54 @@
-"""Trading sessions as TradingView describes them in ``symbol_resolved``.
+"""When a symbol trades, from what TradingView's ``symbol_resolved`` says of it.
 
-A session string lists daily time ranges in the exchange's time zone and, after a colon,
-the days they apply to (1 = Sunday … 7 = Saturday; Monday to Friday when omitted):
-``0930-1600``, ``0930-1600:23456``, ``0400-0930,0930-1600``, ``1700-1600:23456`` (a range
-whose end is not after its start opens the evening before its trading day), ``24x7``.
-Sections with other days are joined with ``|``.
+``TradingSession`` joins a session string (``domain.session_grammar`` reads it) to the
+symbol's time zone, holidays (``session_holidays``), corrections of single days
+(``corrections`` or a subsession's ``session-correction``, which beat holidays) and
+subsessions (``regular``, ``extended``, ``premarket``, ``postmarket``). Its windows are the
+``[open, close)`` UTC epoch seconds of each trading day's session ranges; a trading day is
+the date a session belongs to (an overnight CME session opening on Sunday evening belongs
+to Monday).
+
+A session built from ``symbol_resolved`` follows the regular hours by default, whichever
+subsession the symbol was resolved with; ``extended_hours`` gives the extended one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import InvalidInput
+from domain.session_grammar import (
+    Minutes,
+    SessionHistory,
+    parse_corrections,
+    parse_holidays,
+    parse_session,
+    reach,
+)
 
-_WEEKDAYS = frozenset(range(5))  # Monday..Friday as Python weekday numbers
-_MINUTES_PER_DAY = 1440
+REGULAR = "regular"
+EXTENDED = "extended"
 
+Window = tuple[int, int]
+"""A session window's ``[open, close)`` in UTC epoch seconds."""
 
-def _tv_day_to_weekday(digit: str) -> int:
-    number = int(digit)
-    if not 1 <= number <= 7:
-        raise ValueError(digit)
-    return (number + 5) % 7  # TradingView 1=Sunday → Python 6; 2=Monday → 0
-
-
-def _parse_hhmm(text: str) -> int:
-    if len(text) != 4 or not text.isdigit():
-        raise ValueError(text)
-    hours, minutes = int(text[:2]), int(text[2:])
-    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
-        raise ValueError(text)
-    return hours * 60 + minutes
+_WINDOW_CACHE_SIZE = 16_384
 
 
-def _parse_range(text: str) -> tuple[int, int]:
-    start_text, end_text = text.split("-")
-    start, end = _parse_hhmm(start_text), _parse_hhmm(end_text)
-    if end <= start:
-        # Opens the previous evening (futures style); 0000-0000 is a whole day.
-        start -= _MINUTES_PER_DAY
-    return start, end
+@dataclass(frozen=True, slots=True)
+class Subsession:
+    """One entry of ``symbol_resolved``'s ``subsessions``."""
 
-
-@lru_cache(maxsize=256)
-def _parse_spec(spec: str) -> tuple[tuple[tuple[int, int], ...], ...]:
-    """Ranges per Python weekday (index 0 = Monday) in minutes from local midnight."""
-    if spec.strip().lower() == "24x7":
-        return tuple(((0, _MINUTES_PER_DAY),) for _ in range(7))
-    per_day: list[list[tuple[int, int]]] = [[] for _ in range(7)]
-    for section in spec.split("|"):
-        ranges_text, _, days_text = section.strip().partition(":")
-        days = frozenset(_tv_day_to_weekday(d) for d in days_text) if days_text else _WEEKDAYS
-        ranges = [_parse_range(r) for r in ranges_text.split(",") if r]
-        if not ranges:
-            raise ValueError(section)
-        for day in days:
-            per_day[day].extend(ranges)
-    return tuple(tuple(sorted(day)) for day in per_day)
+    id: str
+    session: str
+    corrections: str = ""
+    """Its ``session-correction``."""
+    description: str = ""
 
 
 @lru_cache(maxsize=64)
@@ -69,33 +58,80 @@ def _zone(name: str) -> ZoneInfo:
 
 @dataclass(frozen=True)
 class TradingSession:
-    """When a symbol trades: its time zone, session string and holidays."""
+    """A symbol's trading hours: time zone, session string, holidays and corrections."""
 
     timezone: str = "Etc/UTC"
     spec: str = "24x7"
+    """The session string of the hours in use."""
     holidays: frozenset[date] = field(default_factory=frozenset)
+    corrections: str = ""
+    """Corrections of the hours in use, TradingView's ``SESSION:YYYYMMDD,…;…``."""
+    subsessions: tuple[Subsession, ...] = ()
 
     def __post_init__(self) -> None:
         try:
             _zone(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidInput("timezone", f"{self.timezone!r} is not a known time zone") from None
-        try:
-            _parse_spec(self.spec)
-        except (ValueError, IndexError):
-            raise InvalidInput("session", f"{self.spec!r} is not a session string") from None
+        parse_session(self.spec)
+        parse_corrections(self.corrections)
 
     @classmethod
     def from_tradingview(
-        cls, timezone: str | None, session: str | None, holidays: str | None = None
+        cls,
+        timezone: str | None,
+        session: str | None,
+        holidays: str | None = None,
+        *,
+        corrections: str | None = None,
+        subsessions: Iterable[Subsession] = (),
+        subsession_id: str | None = None,
+        hours: str = REGULAR,
     ) -> TradingSession:
-        """Build from the ``timezone``, ``session`` and ``session_holidays`` fields."""
-        parsed: set[date] = set()
-        for raw in (holidays or "").split(","):
-            item = raw.strip()
-            if len(item) == 8 and item.isdigit():
-                parsed.add(date(int(item[:4]), int(item[4:6]), int(item[6:])))
-        return cls(timezone or "Etc/UTC", session or "24x7", frozenset(parsed))
+        """From ``symbol_resolved``'s ``timezone``, ``session``, ``session_holidays``,
+        ``corrections``, ``subsessions`` and ``subsession_id`` (which of the subsessions
+        ``session`` and ``corrections`` describe); the ``hours`` subsession is used when
+        the symbol lists it, else ``session``.
+        """
+        resolved = subsession_id or hours
+        listed = tuple(
+            replace(sub, corrections=corrections)
+            if sub.id == resolved and corrections and not sub.corrections
+            else sub
+            for sub in subsessions
+        )
+        chosen = next((sub for sub in listed if sub.id == hours), None)
+        if chosen is not None:
+            spec, chosen_corrections = chosen.session, chosen.corrections
+        else:
+            spec, chosen_corrections = session or "24x7", corrections or ""
+        return cls(
+            timezone or "Etc/UTC",
+            spec,
+            parse_holidays(holidays or ""),
+            chosen_corrections,
+            listed,
+        )
+
+    # --- the subsessions ------------------------------------------------------------------
+
+    def subsession(self, subsession_id: str) -> TradingSession | None:
+        """This symbol's ``subsession_id`` hours, or ``None`` when it lists no such one."""
+        for sub in self.subsessions:
+            if sub.id == subsession_id:
+                return replace(self, spec=sub.session, corrections=sub.corrections)
+        return None
+
+    @property
+    def regular_hours(self) -> TradingSession:
+        return self.subsession(REGULAR) or self
+
+    @property
+    def extended_hours(self) -> TradingSession:
+        """The extended session (pre- and post-market too); the same hours when none."""
+        return self.subsession(EXTENDED) or self
+
+    # --- the calendar ---------------------------------------------------------------------
 
     @property
     def zone(self) -> ZoneInfo:
@@ -103,36 +139,92 @@ class TradingSession:
 
     @property
     def is_24x7(self) -> bool:
-        return self.spec.strip().lower() == "24x7"
+        """Round the clock on every day (``24x7``, ``0000-0000:1234567``), with no holiday."""
+        return _round_the_clock(self.spec) and not self.holidays and not self.corrections
 
-    def is_trading_day(self, day: date) -> bool:
-        return bool(_parse_spec(self.spec)[day.weekday()]) and day not in self.holidays
-
-    def windows(self, day: date) -> list[tuple[int, int]]:
-        """The session's ``[open, close)`` windows of trading day ``day`` in UTC epoch seconds."""
-        if not self.is_trading_day(day):
-            return []
-        midnight = datetime.combine(day, time())
-        zone = self.zone
-        result = []
-        for start, end in _parse_spec(self.spec)[day.weekday()]:
-            opens = (midnight + timedelta(minutes=start)).replace(tzinfo=zone)
-            closes = (midnight + timedelta(minutes=end)).replace(tzinfo=zone)
-            result.append((int(opens.timestamp()), int(closes.timestamp())))
-        return result
+    @property
+    def reach(self) -> tuple[int, int]:
+        """How many days before and after its trading day a window can open or close."""
+        return _reach(self.spec, self.corrections)
 
     def local_date(self, epoch: int) -> date:
         return datetime.fromtimestamp(epoch, self.zone).date()
 
-    def trading_day_of(self, epoch: int) -> tuple[date, tuple[int, int]] | None:
+    def week_start(self, day: date) -> date:
+        """The first day of the week holding ``day`` (Monday unless the session sets it)."""
+        first = parse_session(self.spec).on(day).first_weekday
+        return day - timedelta(days=(day.weekday() - first) % 7)
+
+    def is_trading_day(self, day: date) -> bool:
+        return bool(self.windows(day))
+
+    def windows(self, day: date) -> list[Window]:
+        """The ``[open, close)`` windows of trading day ``day``, oldest first."""
+        return list(_windows(self, day))
+
+    def ranges(self, day: date) -> tuple[Minutes, ...]:
+        """Trading day ``day``'s ranges in minutes from its local midnight."""
+        corrected = parse_corrections(self.corrections)
+        if day in corrected:
+            return corrected[day]
+        if day in self.holidays:
+            return ()
+        return parse_session(self.spec).on(day).by_weekday[day.weekday()]
+
+    def trading_day_of(self, epoch: int) -> tuple[date, Window] | None:
         """The trading day and window holding ``epoch``, or ``None`` outside every session."""
         local = self.local_date(epoch)
-        # An overnight range belongs to the next day's session; check that day first.
-        for day in (local + timedelta(days=1), local, local - timedelta(days=1)):
+        before, after = self.reach
+        for offset in range(-after, before + 1):
+            day = local + timedelta(days=offset)
             for window in self.windows(day):
                 if window[0] <= epoch < window[1]:
                     return day, window
         return None
+
+    def next_open(self, epoch: int, within_days: int = 14) -> int | None:
+        """The first window open after ``epoch`` within about ``within_days`` days."""
+        local = self.local_date(epoch)
+        before, after = self.reach
+        found: int | None = None
+        last_offset = within_days + before
+        offset = -after
+        while offset <= last_offset:
+            for opens, _closes in self.windows(local + timedelta(days=offset)):
+                if opens > epoch and (found is None or opens < found):
+                    found = opens
+                    # Later trading days open at most `before` days before their own date.
+                    last_offset = min(last_offset, offset + before)
+            offset += 1
+        return found
+
+
+@lru_cache(maxsize=_WINDOW_CACHE_SIZE)
+def _windows(session: TradingSession, day: date) -> tuple[Window, ...]:
+    ranges = session.ranges(day)
+    if not ranges:
+        return ()
+    midnight = datetime.combine(day, time())
+    zone = session.zone
+    return tuple(
+        (
+            int((midnight + timedelta(minutes=start)).replace(tzinfo=zone).timestamp()),
+            int((midnight + timedelta(minutes=end)).replace(tzinfo=zone).timestamp()),
+        )
+        for start, end in ranges
+    )
+
+
+@lru_cache(maxsize=512)
+def _round_the_clock(spec: str) -> bool:
+    return parse_session(spec).round_the_clock
+
+
+@lru_cache(maxsize=512)
+def _reach(spec: str, corrections: str) -> tuple[int, int]:
+    history: SessionHistory = parse_session(spec)
+    corrected: Mapping[date, tuple[Minutes, ...]] = parse_corrections(corrections)
+    return reach(chain(history.ranges(), chain.from_iterable(corrected.values())))
 
 
 UTC_24X7 = TradingSession()

@@ -1,10 +1,12 @@
 """The HTTPS API: API Gateway (REST) in front of the api function.
 
-Every route of the API (DESIGN.md) is declared, so API Gateway validates bodies before the
-function runs, and a catch-all ``{proxy+}`` sends anything else (``/docs``,
-``/openapi.json``, routes added later) to the function, which answers 404 for what it does
-not know. Every method requires an API key except ``GET /health``; one usage plan throttles
-each key. Errors API Gateway answers itself use the API's error body
+Every route of the committed ``openapi.json`` (the handler's own document, read by
+:mod:`infra_stack.openapi_routes`) is declared with its API-key requirement, its parameters
+and its request model, so API Gateway checks a request the way the document describes it
+before the function runs (the handler stays the authority and checks again). A catch-all
+``{proxy+}`` sends anything else (``/docs``, ``/openapi.json``) to the function, which
+answers 404 for what it does not know; it needs the API key. One usage plan throttles each
+key. Errors API Gateway answers itself use the API's error body
 ``{"error": {"code", "message", "correlation_id"}}``, the id being API Gateway's request id
 (the one the function falls back to when the caller sends no ``X-Correlation-ID``).
 """
@@ -13,108 +15,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from aws_cdk import RemovalPolicy, Size
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from application.sync import MAX_BARS_PER_SYNC
-from domain.intervals import Interval
 from infra_stack import constants as c
+from infra_stack import openapi_routes
+from infra_stack.cdk_json_schema import cdk_schema
 from infra_stack.functions import FunctionFactory, FunctionSpec
 from infra_stack.nag import acknowledge
+from infra_stack.openapi_routes import ApiDefinition, ApiRoute
 from infra_stack.settings import StackSettings
-
-# The handler's own rules (functions/api/models), checked here first so a malformed request
-# costs no invocation; the handler stays the authority and checks again.
-_NAME_PATTERN = "^[A-Za-z0-9._!-]{1,40}$"  # upper-cased by the service, then checked
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    method: str
-    path: str  # without the leading slash
-    model: str | None = None  # name of a body model below
-
-
-ROUTES: tuple[Route, ...] = (
-    Route("POST", "market-data/sync", "SyncRequest"),
-    Route("POST", "market-data/sync/background", "SyncRequest"),
-    Route("POST", "market-data/sync/bulk", "BulkSyncRequest"),
-    Route("GET", "market-data/ohlcv/{exchange}/{symbol}"),
-    Route("GET", "market-data/symbols"),
-    Route("GET", "market-data/sync-status"),
-    Route("GET", "market-data/sync-status/{exchange}/{symbol}"),
-    Route("POST", "quotes/start"),
-    Route("POST", "quotes/stop"),
-    Route("POST", "quotes/subscribe", "SymbolRef"),
-    Route("POST", "quotes/unsubscribe", "SymbolRef"),
-    Route("GET", "quotes/latest/{exchange}/{symbol}"),
-    Route("GET", "quotes/all"),
-    Route("GET", "quotes/current-bar/{exchange}/{symbol}"),
-    Route("GET", "quotes/status"),
-)
-
-
-def _string(pattern: str) -> apigw.JsonSchema:
-    return apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, pattern=pattern)
-
-
-def _symbol_ref_properties() -> dict[str, apigw.JsonSchema]:
-    return {"symbol": _string(_NAME_PATTERN), "exchange": _string(_NAME_PATTERN)}
-
-
-def _interval() -> apigw.JsonSchema:
-    return apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, enum=[i.value for i in Interval])
-
-
-def _n_bars() -> apigw.JsonSchema:
-    return apigw.JsonSchema(type=apigw.JsonSchemaType.INTEGER, minimum=1, maximum=MAX_BARS_PER_SYNC)
-
-
-def _schemas() -> dict[str, apigw.JsonSchema]:
-    draft = apigw.JsonSchemaVersion.DRAFT4
-    symbol_ref = apigw.JsonSchema(
-        schema=draft,
-        type=apigw.JsonSchemaType.OBJECT,
-        required=["symbol", "exchange"],
-        properties=_symbol_ref_properties(),
-    )
-    return {
-        "SymbolRef": symbol_ref,
-        "SyncRequest": apigw.JsonSchema(
-            schema=draft,
-            type=apigw.JsonSchemaType.OBJECT,
-            required=["symbol", "exchange"],
-            properties={
-                **_symbol_ref_properties(),
-                "interval": _interval(),
-                "n_bars": _n_bars(),
-            },
-        ),
-        "BulkSyncRequest": apigw.JsonSchema(
-            schema=draft,
-            type=apigw.JsonSchemaType.OBJECT,
-            required=["symbols"],
-            properties={
-                "symbols": apigw.JsonSchema(
-                    type=apigw.JsonSchemaType.ARRAY,
-                    min_items=1,
-                    max_items=50,
-                    items=apigw.JsonSchema(
-                        type=apigw.JsonSchemaType.OBJECT,
-                        required=["symbol", "exchange"],
-                        properties=_symbol_ref_properties(),
-                    ),
-                ),
-                "interval": _interval(),
-                "n_bars": _n_bars(),
-            },
-        ),
-    }
-
 
 _CORRELATION_ID = '"$context.requestId"'
 
@@ -238,9 +151,11 @@ class Api(Construct):
         functions: FunctionFactory,
         environment: Mapping[str, str],
         retention: logs.RetentionDays,
+        definition: ApiDefinition | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stage = settings.stage
+        self.definition = definition if definition is not None else openapi_routes.load()
         self.function = functions.create(
             self,
             "Function",
@@ -295,10 +210,8 @@ class Api(Construct):
             validate_request_parameters=True,
         )
         self._models = {
-            name: self.rest_api.add_model(
-                name, model_name=name, content_type="application/json", schema=schema
-            )
-            for name, schema in _schemas().items()
+            name: self.rest_api.add_model(name, model_name=name, schema=cdk_schema(schema))
+            for name, schema in self.definition.models.items()
         }
         self._integration = apigw.LambdaIntegration(
             self.function, proxy=True, scope_permission_to_method=False
@@ -349,26 +262,31 @@ class Api(Construct):
             "managed policy for exactly that purpose.",
         )
 
-    def _method(self, resource: apigw.IResource, method: str, model: str | None) -> None:
-        path_params = [part[1:-1] for part in resource.path.split("/") if part.startswith("{")]
+    def _method(self, resource: apigw.IResource, route: ApiRoute) -> None:
+        model = self._models[route.model] if route.model is not None else None
         resource.add_method(
-            method,
+            route.method,
             self._integration,
-            api_key_required=True,
+            api_key_required=route.api_key_required,
             request_validator=self._validator,
-            request_parameters={f"method.request.path.{p}": True for p in path_params} or None,
-            request_models={"application/json": self._models[model]} if model else None,
+            request_parameters=route.request_parameters or None,
+            request_models={route.content_type: model} if model is not None else None,
         )
 
     def _add_routes(self) -> None:
         root = self.rest_api.root
-        root.add_resource(c.HEALTH_PATH).add_method(
-            "GET", self._integration, api_key_required=False
-        )
-        for route in ROUTES:
-            self._method(root.resource_for_path(route.path), route.method, route.model)
-        self._method(root, "ANY", None)
-        self._method(root.add_resource("{proxy+}"), "ANY", None)
+        for route in self.definition.routes:
+            self._method(root.resource_for_path(route.path), route)
+        for resource in (root, root.add_resource("{proxy+}")):
+            resource.add_method(
+                "ANY",
+                self._integration,
+                api_key_required=True,
+                request_validator=self._validator,
+                request_parameters={"method.request.path.proxy": True}
+                if resource is not root
+                else None,
+            )
 
     def _add_gateway_responses(self) -> None:
         for name, response_type, status, code, message in _GATEWAY_RESPONSES:

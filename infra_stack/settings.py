@@ -15,15 +15,18 @@ from typing import Any
 
 from constructs import Node
 
+from config.settings import Settings
+from domain.errors import InvalidInput
 from domain.intervals import Interval
+from domain.symbols import Symbol
 from infra_stack import constants as c
 
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
-_SERIES_PART = re.compile(r"^[A-Za-z0-9._!-]{1,40}$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WEBHOOK_NAME = re.compile(r"^[a-zA-Z0-9-]{1,32}$")
 _FIELD = re.compile(r"^[a-z_]{1,32}$")
+_TRADINGVIEW = "tradingview_"
 
 
 class SettingsError(ValueError):
@@ -123,6 +126,15 @@ def _fields(value: Any) -> tuple[str, ...]:
     bad = [f for f in fields if not _FIELD.match(f)]
     if bad:
         raise SettingsError(f"{key}: {bad} are not JSON keys of the form {_FIELD.pattern}")
+    # Each key becomes PQ_TRADINGVIEW_<KEY>, which the settings must read.
+    unread = [f for f in fields if f"{_TRADINGVIEW}{f}" not in Settings.model_fields]
+    if unread:
+        known = sorted(
+            n.removeprefix(_TRADINGVIEW)
+            for n in Settings.model_fields
+            if n.startswith(_TRADINGVIEW)
+        )
+        raise SettingsError(f"{key}: {unread} are not TradingView settings (among {known})")
     return fields
 
 
@@ -130,10 +142,12 @@ def _symbols(value: Any) -> tuple[str, ...]:
     symbols = _string_list(value, c.CTX_SYMBOLS, c.DEFAULT_SYMBOLS)
     result: list[str] = []
     for symbol in symbols:
-        exchange, sep, ticker = symbol.partition(":")
-        if not sep or not _SERIES_PART.match(exchange) or not _SERIES_PART.match(ticker):
-            raise SettingsError(f"{c.CTX_SYMBOLS}: {symbol!r} is not EXCHANGE:SYMBOL")
-        result.append(symbol.upper())
+        try:
+            result.append(Symbol.parse(symbol).key)  # the service's own rule
+        except InvalidInput as exc:
+            raise SettingsError(
+                f"{c.CTX_SYMBOLS}: {symbol!r} is not EXCHANGE:SYMBOL: {exc}"
+            ) from exc
     return tuple(dict.fromkeys(result))
 
 

@@ -74,8 +74,8 @@ class StreamerService(Construct):
         secrets = {c.ENV_MONGODB_URI: ecs.Secret.from_secrets_manager(mongodb_secret)}
         if tradingview_secret is not None:
             for field in settings.tradingview_secret_fields:
-                secrets[f"{c.ENV_TRADINGVIEW_PREFIX}{field.upper()}"] = (
-                    ecs.Secret.from_secrets_manager(tradingview_secret, field)
+                secrets[c.setting_env(f"tradingview_{field}")] = ecs.Secret.from_secrets_manager(
+                    tradingview_secret, field
                 )
         self.container = self.task_definition.add_container(
             "streamer",
@@ -85,7 +85,7 @@ class StreamerService(Construct):
                 platform=ecr_assets.Platform.LINUX_AMD64,
                 exclude=list(c.STREAMER_CONTEXT_EXCLUDES),
             ),
-            command=["pocketquant", "streamer"],
+            command=list(c.STREAMER_COMMAND),
             environment=dict(environment),
             secrets=secrets,
             logging=ecs.LogDriver.aws_logs(stream_prefix="streamer", log_group=self.log_group),

@@ -1,1 +1,2 @@
-"""How the shared Lambda layer is built: ``requirements.txt`` and ``build.py``."""
+"""How the shared Lambda layer is built: ``requirements.txt`` (exported from ``uv.lock`` by
+``export.py``) and ``build.py``."""

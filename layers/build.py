@@ -1,11 +1,12 @@
 """Build the Lambda packages without Docker: the shared layer and the function code.
 
 The shared layer holds the project's own packages (:data:`LAYER_PACKAGES`) and the
-third-party packages of ``layers/requirements.txt`` (and, without their dependencies,
-``layers/requirements-no-deps.txt``), installed by pip for the Lambda
-platform (:data:`PIP_PLATFORM`, CPython 3.11, wheels only) and compiled to bytecode by
-Python 3.11, with hash-based ``.pyc`` files so the output (and the asset hash) does not
-depend on file times or on the build directory. The function code is ``functions/`` alone.
+third-party packages of ``layers/requirements.txt`` (exported from ``uv.lock`` by
+``layers/export.py``: exact versions with their hashes), installed by uv as they stand, with
+no dependency resolved again, for the Lambda platform (:data:`LAMBDA_PLATFORM`, CPython
+3.11, wheels only) and compiled to bytecode by Python 3.11, with hash-based ``.pyc`` files
+so the output (and the asset hash) does not depend on file times or on the build
+directory. The function code is ``functions/`` alone.
 
 The CDK app calls these from its local bundlers (``infra_stack/bundling.py``); they also
 run by hand::
@@ -13,7 +14,7 @@ run by hand::
     python -m layers.build layer OUT_DIR       # OUT_DIR/python/... as Lambda unpacks it
     python -m layers.build functions OUT_DIR   # OUT_DIR/functions/...
 
-Standard library only.
+Standard library, and uv (a dev dependency) for the layer.
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: Every third-party package of the layer, pinned with hashes (``python -m layers.export``).
 REQUIREMENTS = Path(__file__).resolve().parent / "requirements.txt"
-#: Packages installed without their dependencies (those come from the Lambda runtime).
-REQUIREMENTS_NO_DEPS = Path(__file__).resolve().parent / "requirements-no-deps.txt"
 
 #: The project's packages every function imports; shipped in the layer.
 LAYER_PACKAGES: tuple[str, ...] = ("domain", "adapters", "application", "config", "wiring")
@@ -37,9 +37,11 @@ FUNCTIONS_PACKAGE = "functions"
 
 TARGET_PYTHON: tuple[int, int] = (3, 11)
 TARGET_VERSION = ".".join(str(part) for part in TARGET_PYTHON)
-PIP_PLATFORM = "manylinux2014_x86_64"  # Lambda's Amazon Linux 2 (glibc 2.26) on x86_64
+LAMBDA_PLATFORM = "x86_64-manylinux2014"  # Lambda's Amazon Linux 2 (glibc 2.26) on x86_64
 #: Provided by the Lambda runtime; a copy in the layer would shadow it.
 FORBIDDEN_DISTRIBUTIONS: tuple[str, ...] = ("boto3", "botocore", "s3transfer")
+#: Project dependencies only the local stack uses (its HTTP server): no function needs them.
+LOCAL_ONLY_DISTRIBUTIONS: tuple[str, ...] = ("uvicorn",)
 
 LAYER_MOUNT = "/opt/python"  # where Lambda unpacks the layer's python/ directory
 FUNCTION_MOUNT = "/var/task"  # where Lambda unpacks the function code
@@ -69,31 +71,46 @@ def _run(command: Sequence[str], what: str) -> None:
         raise BuildError(f"{what} failed ({result.returncode}):\n{result.stderr or result.stdout}")
 
 
-def pip_install(requirements: Path, target: Path, python: str, *, no_deps: bool = False) -> None:
-    """Install ``requirements`` into ``target`` as wheels for the Lambda platform."""
+def uv_binary() -> str:
+    """The uv executable of this environment (the ``uv`` package of the dev dependencies)."""
+    try:
+        from uv import find_uv_bin
+    except ImportError as exc:
+        raise BuildError("uv is not installed here: run `make venv`") from exc
+    return find_uv_bin()
+
+
+def install_requirements(requirements: Path, target: Path, python: str) -> None:
+    """Install the pinned, hashed ``requirements`` into ``target`` as Lambda wheels.
+
+    Nothing is resolved: ``--no-deps`` with ``--require-hashes`` installs exactly the lines
+    of the file, so the layer holds the locked versions and nothing else.
+    """
     _run(
         [
-            python,
-            "-m",
+            uv_binary(),
             "pip",
             "install",
             "--quiet",
-            "--disable-pip-version-check",
-            "--no-input",
-            "--platform",
-            PIP_PLATFORM,
-            "--implementation",
-            "cp",
+            "--no-config",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary",
+            ":all:",
+            "--python",
+            python,
+            "--python-platform",
+            LAMBDA_PLATFORM,
             "--python-version",
             TARGET_VERSION,
-            "--only-binary=:all:",
+            "--link-mode",
+            "copy",
             "--target",
             str(target),
-            *(["--no-deps"] if no_deps else []),
             "-r",
             str(requirements),
         ],
-        f"pip install -r {requirements.name}",
+        f"uv pip install -r {requirements.name}",
     )
 
 
@@ -135,8 +152,8 @@ def _check_forbidden(site: Path) -> None:
     ]
     if found:
         raise BuildError(
-            f"{', '.join(found)} ended up in the layer (pulled in by a requirement): the Lambda "
-            "runtime provides them; remove the requirement that depends on them"
+            f"{', '.join(found)} ended up in the layer: the Lambda runtime provides them; "
+            "export the requirements again with `python -m layers.export`"
         )
 
 
@@ -145,7 +162,6 @@ def build_layer(
     *,
     repo_root: Path = REPO_ROOT,
     requirements: Path = REQUIREMENTS,
-    requirements_no_deps: Path | None = REQUIREMENTS_NO_DEPS,
     packages: Sequence[str] = LAYER_PACKAGES,
     python: str = sys.executable,
 ) -> Path:
@@ -156,9 +172,7 @@ def build_layer(
         raise BuildError(f"layer packages missing under {repo_root}: {', '.join(missing)}")
     site = output_dir / "python"
     site.mkdir(parents=True, exist_ok=True)
-    pip_install(requirements, site, python)
-    if requirements_no_deps is not None:
-        pip_install(requirements_no_deps, site, python, no_deps=True)
+    install_requirements(requirements, site, python)
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: useless in a layer
     _check_forbidden(site)
     for name in packages:

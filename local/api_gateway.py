@@ -1,8 +1,8 @@
 """What API Gateway does in front of the api function, without the sockets.
 
 Checks the API key, turns the request into a proxy event, invokes the handler, turns its
-result into the HTTP response and logs one access line. :mod:`local.gateway` puts it on a
-socket.
+result into the HTTP response and logs one access line. :mod:`local.asgi_app` puts it
+behind the HTTP server of :mod:`local.gateway`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.common import correlation
 from functions.common.correlation import CORRELATION_HEADER
+from local.http_limits import MAX_BODY_BYTES
 from local.lambda_context import LocalLambdaContext
 from local.proxy_event import HttpRequest, HttpResponse, RouteTemplate, http_response, proxy_event
 
@@ -29,8 +31,6 @@ ApiHandler = Callable[[dict[str, Any], LambdaContext], Mapping[str, Any]]
 API_KEY_HEADER = "x-api-key"
 OPEN_PATHS = frozenset({"/health"})
 """Paths answered without an API key, as the deployed API leaves them open."""
-MAX_BODY_BYTES = 10 * 1024 * 1024
-"""API Gateway refuses payloads above 10 MB."""
 FUNCTION_NAME = "pocketquant-api"
 
 
@@ -47,6 +47,19 @@ def error_response(
     body = json.dumps({"error": error}).encode("utf-8")
     headers = [("Content-Type", "application/json"), (CORRELATION_HEADER, correlation_id)]
     return HttpResponse(status=status, headers=headers, body=body)
+
+
+def log_access(method: str, target: str, status: int, started: float, correlation_id: str) -> None:
+    """The access line of one answer: never the query string, which may carry anything."""
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    logger.info(
+        "%s %s %d %.1fms correlation_id=%s",
+        method,
+        _path(target),
+        status,
+        elapsed_ms,
+        correlation_id,
+    )
 
 
 def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
@@ -85,30 +98,29 @@ class LocalApiGateway:
         self._log(request, response, started, correlation_id)
         return response
 
-    def refuse_oversized(self, request: HttpRequest) -> HttpResponse:
-        """The answer to a request whose declared body is over the limit (left unread)."""
+    def refuse(self, request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+        """The gateway's own answer to ``request`` (its body unread), logged like any other."""
         started = time.perf_counter()
         correlation_id = correlation.choose(request.headers)
-        response = error_response(
-            413,
-            "payload_too_large",
-            f"the request body is over {MAX_BODY_BYTES} bytes",
-            correlation_id,
-        )
+        response = error_response(status, code, message, correlation_id)
         self._log(request, response, started, correlation_id)
         return response
+
+    def refuse_oversized(self, request: HttpRequest) -> HttpResponse:
+        """The answer to a request whose body is over the limit (left unread)."""
+        return self.refuse(
+            request, 413, "payload_too_large", f"the request body is over {MAX_BODY_BYTES} bytes"
+        )
 
     @staticmethod
     def _log(
         request: HttpRequest, response: HttpResponse, started: float, correlation_id: str
     ) -> None:
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        logger.info(
-            "%s %s %d %.1fms correlation_id=%s",
+        log_access(
             request.method,
-            _path(request.target),
+            request.target,
             response.status,
-            elapsed_ms,
+            started,
             response.header(CORRELATION_HEADER) or correlation_id,
         )
 
@@ -120,7 +132,9 @@ class LocalApiGateway:
                 f"a valid {API_KEY_HEADER} header is required",
                 correlation_id,
             )
-        event = proxy_event(request, routes=self._routes, request_id=request_id)
+        # HEAD is GET without the body: the handler answers GET and the server sends no body.
+        as_invoked = replace(request, method="GET") if request.method == "HEAD" else request
+        event = proxy_event(as_invoked, routes=self._routes, request_id=request_id)
         context = LocalLambdaContext(FUNCTION_NAME, request_id=request_id)
         try:
             result = self._handler(event, context)

@@ -1,186 +1,135 @@
-"""The local HTTP gateway: a threaded server on loopback in front of the api handler.
+"""The local HTTP gateway: uvicorn on loopback in front of the api handler.
 
-``serve(handler, host, port, settings)`` starts it in a background thread and returns a
-:class:`RunningGateway` with ``.url`` and ``.close()``; port 0 picks a free port.
+``serve(handler, host, port, settings)`` binds the port (0: a free one), starts the server
+on its own event loop in a background thread and returns a :class:`RunningGateway` with
+``.url`` and ``.close()``, which stops taking connections and lets the requests being
+answered finish.
+
+uvicorn with h11 does the HTTP/1.1 (framing, chunked bodies, keep-alive);
+:mod:`local.http_protocol` makes its own refusals JSON, :mod:`local.asgi_app` turns each
+request into the API Gateway proxy event of the Lambda handlers, which run on a pool of
+:data:`~local.http_limits.HANDLER_THREADS` threads.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import uvicorn
+
 from config.settings import Settings
-from local.api_gateway import MAX_BODY_BYTES, ApiHandler, LocalApiGateway, error_response
-from local.proxy_event import HttpRequest, HttpResponse
+from local.api_gateway import ApiHandler, LocalApiGateway
+from local.asgi_app import GatewayApp, HttpAdapter
+from local.http_limits import (
+    DRAIN_TIMEOUT_S,
+    HANDLER_THREADS,
+    KEEP_ALIVE_TIMEOUT_S,
+    LISTEN_BACKLOG,
+    MAX_HEAD_BYTES,
+)
+from local.http_protocol import GatewayH11Protocol
 
 logger = logging.getLogger("pocketquant.gateway")
 
-IDLE_CONNECTION_TIMEOUT_S = 30.0
-SHUTDOWN_POLL_S = 0.05
-"""How often the accept loop checks for shutdown (it is otherwise woken by connections)."""
-DRAIN_TIMEOUT_S = 10.0
-"""How long close() waits for requests being answered."""
-_HOP_BY_HOP = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
+START_TIMEOUT_S = 10.0
+
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    # The gateway writes the access lines and answers bad requests itself; uvicorn's own
+    # lines (start-up chatter, "Invalid HTTP request received.") would say it twice.
+    "loggers": {"uvicorn.error": {"level": "ERROR"}},
+}
 
 
-class _GatewayServer(ThreadingHTTPServer):
-    daemon_threads = True  # an idle keep-alive connection must not hold up close()
-    block_on_close = False
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling another thread when it is serving (or failed to)."""
 
-    def __init__(self, address: tuple[str, int], gateway: LocalApiGateway) -> None:
-        super().__init__(address, _RequestHandler)
-        self.gateway = gateway
-        self.closing = False
-        self._in_flight = 0
-        self._idle = threading.Condition()
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
 
-    def begin_request(self) -> bool:
-        """Count a request in; False once the gateway is closing."""
-        with self._idle:
-            if self.closing:
-                return False
-            self._in_flight += 1
-            return True
-
-    def end_request(self) -> None:
-        with self._idle:
-            self._in_flight -= 1
-            self._idle.notify_all()
-
-    def drain(self, timeout: float) -> bool:
-        """Refuse new requests and wait for those being answered; False on timeout."""
-        with self._idle:
-            self.closing = True
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as clients expect of API Gateway
-    # Headers and body go out in two writes; without TCP_NODELAY a small response waits
-    # ~40 ms for the client's delayed ACK.
-    disable_nagle_algorithm = True
-    timeout = IDLE_CONNECTION_TIMEOUT_S
-    server: _GatewayServer
-
-    def _handle(self) -> None:
-        if not self.server.begin_request():
-            self.close_connection = True
-            self._send(error_response(503, "shutting_down", "the gateway is stopping"))
-            return
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         try:
-            self._answer()
+            await super().startup(sockets=sockets)
         finally:
-            self.server.end_request()
-
-    def _answer(self) -> None:
-        request = HttpRequest(
-            method=self.command,
-            target=self.path,
-            headers=list(self.headers.items()),
-            body=b"",
-            source_ip=self.client_address[0],
-        )
-        declared = self._content_length()
-        if declared is None:
-            response = error_response(400, "bad_request", "Content-Length is not a number")
-            self.close_connection = True
-        elif declared > MAX_BODY_BYTES:
-            response = self.server.gateway.refuse_oversized(request)
-            self.close_connection = True  # the body is left unread on the socket
-        else:
-            body = self.rfile.read(declared) if declared else b""
-            response = self.server.gateway.respond(
-                HttpRequest(
-                    method=request.method,
-                    target=request.target,
-                    headers=request.headers,
-                    body=body,
-                    source_ip=request.source_ip,
-                )
-            )
-        self._send(response)
-
-    def _content_length(self) -> int | None:
-        text = self.headers.get("Content-Length")
-        if text is None:
-            return 0
-        try:
-            length = int(text)
-        except ValueError:
-            return None
-        return length if length >= 0 else None
-
-    def _send(self, response: HttpResponse) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            if name.lower() not in _HOP_BY_HOP:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    # http.server dispatches on these names and answers 501 itself for a method without
-    # one; every standard method goes to the api handler, which answers 405 for those no
-    # route takes (TRACE, CONNECT).
-    do_GET = _handle  # noqa: N815
-    do_POST = _handle  # noqa: N815
-    do_PUT = _handle  # noqa: N815
-    do_PATCH = _handle  # noqa: N815
-    do_DELETE = _handle  # noqa: N815
-    do_OPTIONS = _handle  # noqa: N815
-    do_HEAD = _handle  # noqa: N815
-    do_TRACE = _handle  # noqa: N815
-    do_CONNECT = _handle  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # The gateway writes its own access line; this is the server's error chatter.
-        logger.debug(format, *args)
+            self.ready.set()
 
 
 class RunningGateway:
     """A gateway serving in a background thread until :meth:`close`."""
 
-    def __init__(self, server: _GatewayServer) -> None:
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_S},
-            name="pocketquant-gateway",
-            daemon=True,
+    def __init__(self, app: GatewayApp, listener: socket.socket, executor: ThreadPoolExecutor):
+        self._listener = listener
+        self._address = listener.getsockname()
+        self._executor = executor
+        config = uvicorn.Config(
+            app,
+            http=GatewayH11Protocol,
+            ws="none",  # no websocket endpoint yet; see local.asgi_app.GatewayApp
+            lifespan="off",
+            loop="asyncio",
+            interface="asgi3",
+            log_config=LOG_CONFIG,
+            access_log=False,
+            proxy_headers=False,  # X-Forwarded-For from a loopback client is not trusted
+            server_header=False,
+            backlog=LISTEN_BACKLOG,
+            timeout_keep_alive=KEEP_ALIVE_TIMEOUT_S,
+            timeout_graceful_shutdown=DRAIN_TIMEOUT_S,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         )
+        self._server = _Server(config)
+        self._thread = threading.Thread(target=self._run, name="pocketquant-gateway", daemon=True)
         self._thread.start()
+        if not self._server.ready.wait(START_TIMEOUT_S) or not self._server.started:
+            self.close()
+            raise RuntimeError("the local gateway did not start")
+
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._listener])
+        except BaseException:
+            logger.exception("the local gateway stopped")
+        finally:
+            self._server.ready.set()
 
     @property
     def host(self) -> str:
-        return str(self._server.server_address[0])
+        return str(self._address[0])
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return int(self._address[1])
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def close(self) -> None:
-        """Stop accepting requests, let those being answered finish, free the port."""
-        self._server.shutdown()
+        """Stop accepting connections, let the requests being answered finish, free the port."""
+        self._server.should_exit = True
         self._thread.join()
-        if not self._server.drain(DRAIN_TIMEOUT_S):
-            logger.warning("gateway closed with requests still being answered")
-        self._server.server_close()
+        self._listener.close()
+        # Past the drain timeout uvicorn has given up on what still runs; so do we.
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> RunningGateway:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so a busy port fails the caller at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=LISTEN_BACKLOG)
 
 
 def serve(
@@ -198,4 +147,7 @@ def serve(
     """
     api_key = settings.api_key.get_secret_value() if settings and settings.api_key else None
     gateway = LocalApiGateway(handler, api_key=api_key, routes=routes)
-    return RunningGateway(_GatewayServer((host, port), gateway))
+    listener = _listen(host, port)
+    executor = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="pocketquant-api")
+    app = GatewayApp({"http": HttpAdapter(gateway, executor)})
+    return RunningGateway(app, listener, executor)

@@ -1,7 +1,8 @@
 """The streamer's CloudWatch metrics as Embedded Metric Format lines on stdout.
 
 On ECS the awslogs driver ships stdout to CloudWatch Logs, which turns each EMF line into
-metrics in the ``PocketQuant`` namespace (names shared with ``infra_stack/constants.py``):
+metrics in the ``PocketQuant`` namespace (names, units and dimension from
+``config/metric_names.py``, which the dashboard is built from too):
 
 * ``StreamerTicks`` (Count) and ``StreamerTicksPerSecond`` (Count/Second);
 * ``StreamerLagMs`` (Milliseconds): receipt time minus the exchange's trade time, sampled
@@ -20,8 +21,23 @@ from typing import Any, TextIO
 
 import orjson
 
-NAMESPACE = "PocketQuant"
-SERVICE = "streamer"
+from config.metric_names import (
+    NAMESPACE,
+    STREAMER_BARS_COMPLETED,
+    STREAMER_DIMENSION,
+    STREAMER_FLUSH,
+    STREAMER_LAG,
+    STREAMER_RECONNECTS,
+    STREAMER_STATE_ERRORS,
+    STREAMER_STORE_ERRORS,
+    STREAMER_SUBSCRIPTIONS,
+    STREAMER_TICKS,
+    STREAMER_TICKS_PER_SECOND,
+    Emitter,
+    emitted_by,
+)
+from config.metric_names import STREAMER_SERVICE as SERVICE
+
 MAX_VALUES = 100
 """EMF takes at most 100 values per metric in one line."""
 
@@ -40,17 +56,7 @@ class Counters:
     flush_ms: list[float] = field(default_factory=list)
 
 
-_UNITS = {
-    "StreamerTicks": "Count",
-    "StreamerTicksPerSecond": "Count/Second",
-    "StreamerLagMs": "Milliseconds",
-    "StreamerReconnects": "Count",
-    "StreamerSubscriptions": "Count",
-    "StreamerFlushMs": "Milliseconds",
-    "StreamerStateWriteErrors": "Count",
-    "StreamerStoreWriteErrors": "Count",
-    "StreamerBarsCompleted": "Count",
-}
+_UNITS = {metric.name: metric.unit.value for metric in emitted_by(Emitter.STREAMER)}
 
 
 def _spread(values: list[float]) -> list[float]:
@@ -83,18 +89,18 @@ class MetricsReporter:
         last, elapsed = self._last, max(now - self._last_at, 1e-9)
         ticks = current.ticks - last.ticks
         values: dict[str, Any] = {
-            "StreamerTicks": ticks,
-            "StreamerTicksPerSecond": round(ticks / elapsed, 3),
-            "StreamerReconnects": current.reconnects - last.reconnects,
-            "StreamerSubscriptions": current.subscriptions,
-            "StreamerStateWriteErrors": current.state_write_errors - last.state_write_errors,
-            "StreamerStoreWriteErrors": current.store_write_errors - last.store_write_errors,
-            "StreamerBarsCompleted": current.bars_completed - last.bars_completed,
+            STREAMER_TICKS: ticks,
+            STREAMER_TICKS_PER_SECOND: round(ticks / elapsed, 3),
+            STREAMER_RECONNECTS: current.reconnects - last.reconnects,
+            STREAMER_SUBSCRIPTIONS: current.subscriptions,
+            STREAMER_STATE_ERRORS: current.state_write_errors - last.state_write_errors,
+            STREAMER_STORE_ERRORS: current.store_write_errors - last.store_write_errors,
+            STREAMER_BARS_COMPLETED: current.bars_completed - last.bars_completed,
         }
         if current.lag_samples:
-            values["StreamerLagMs"] = [round(v * 1000, 1) for v in _spread(current.lag_samples)]
+            values[STREAMER_LAG] = [round(v * 1000, 1) for v in _spread(current.lag_samples)]
         if current.flush_ms:
-            values["StreamerFlushMs"] = [round(v, 3) for v in _spread(current.flush_ms)]
+            values[STREAMER_FLUSH] = [round(v, 3) for v in _spread(current.flush_ms)]
         self._last, self._last_at = current, now
         return {
             "_aws": {
@@ -102,12 +108,12 @@ class MetricsReporter:
                 "CloudWatchMetrics": [
                     {
                         "Namespace": NAMESPACE,
-                        "Dimensions": [["Service"]],
+                        "Dimensions": [[STREAMER_DIMENSION]],
                         "Metrics": [{"Name": name, "Unit": _UNITS[name]} for name in values],
                     }
                 ],
             },
-            "Service": SERVICE,
+            STREAMER_DIMENSION: SERVICE,
             **values,
         }
 

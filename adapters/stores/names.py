@@ -53,6 +53,9 @@ SESSION: Final = "session"
 SESSION_HOLIDAYS: Final = "session_holidays"
 PRICESCALE: Final = "pricescale"
 HAS_VOLUME: Final = "has_volume"
+CORRECTIONS: Final = "corrections"
+SUBSESSION_ID: Final = "subsession_id"
+SUBSESSIONS: Final = "subsessions"
 SYMBOL_FIELDS: Final = (
     NAME,
     DESCRIPTION,
@@ -63,4 +66,10 @@ SYMBOL_FIELDS: Final = (
     SESSION_HOLIDAYS,
     PRICESCALE,
     HAS_VOLUME,
+    CORRECTIONS,
+    SUBSESSION_ID,
+    SUBSESSIONS,
 )
+
+# Fields of one entry of SUBSESSIONS.
+SUBSESSION_FIELDS: Final = ("id", "session", "corrections", "description")

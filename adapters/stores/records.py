@@ -16,6 +16,7 @@ from domain.bars import Bar, SeriesKey
 from domain.errors import InvalidBar
 from domain.intervals import Interval
 from domain.series import SymbolInfo, SyncState, SyncStatus
+from domain.sessions import Subsession
 from domain.symbols import Symbol
 
 BarValues = tuple[int, float, float, float, float, float | None]
@@ -116,10 +117,18 @@ def symbol_record(info: SymbolInfo) -> dict[str, Any]:
         names.SESSION_HOLIDAYS: info.session_holidays,
         names.PRICESCALE: info.pricescale,
         names.HAS_VOLUME: info.has_volume,
+        names.CORRECTIONS: info.corrections,
+        names.SUBSESSION_ID: info.subsession_id,
+        names.SUBSESSIONS: [
+            {name: getattr(sub, name) for name in names.SUBSESSION_FIELDS}
+            for sub in info.subsessions
+        ],
     }
 
 
 def symbol_from_record(record: Mapping[str, Any]) -> SymbolInfo:
+    """A symbol record; records stored before corrections and subsessions were kept read
+    with none."""
     return SymbolInfo(
         symbol=Symbol(exchange=record[names.EXCHANGE], ticker=record[names.SYMBOL]),
         name=record[names.NAME],
@@ -131,4 +140,10 @@ def symbol_from_record(record: Mapping[str, Any]) -> SymbolInfo:
         session_holidays=record[names.SESSION_HOLIDAYS],
         pricescale=record.get(names.PRICESCALE),
         has_volume=bool(record[names.HAS_VOLUME]),
+        corrections=record.get(names.CORRECTIONS) or "",
+        subsession_id=record.get(names.SUBSESSION_ID) or "",
+        subsessions=tuple(
+            Subsession(**{name: entry.get(name) or "" for name in names.SUBSESSION_FIELDS})
+            for entry in record.get(names.SUBSESSIONS) or ()
+        ),
     )

@@ -7,7 +7,7 @@ import sqlite3
 from adapters.stores import names
 from domain.errors import StoreUnavailable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # MIGRATIONS[n] takes a database from version n - 1 to n. Append; never edit a released step.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -58,6 +58,12 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             PRIMARY KEY (exchange, symbol)
         ) WITHOUT ROWID
         """,
+    ),
+    # What symbol_resolved says of single days and of regular and extended hours.
+    2: (
+        f"ALTER TABLE {names.SYMBOLS} ADD COLUMN corrections TEXT NOT NULL DEFAULT ''",
+        f"ALTER TABLE {names.SYMBOLS} ADD COLUMN subsession_id TEXT NOT NULL DEFAULT ''",
+        f"ALTER TABLE {names.SYMBOLS} ADD COLUMN subsessions TEXT NOT NULL DEFAULT '[]'",
     ),
 }
 

@@ -155,8 +155,10 @@ class SqliteBarStore:
         return [_status_from_record(record) for record in found]
 
     def put_symbol(self, info: SymbolInfo) -> None:
+        record = records.symbol_record(info)
+        record[names.SUBSESSIONS] = json.dumps(record[names.SUBSESSIONS])
         with self._db.transaction("store the symbol") as conn:
-            conn.execute(_UPSERT_SYMBOL, records.symbol_record(info))
+            conn.execute(_UPSERT_SYMBOL, record)
 
     def get_symbol(self, symbol: Symbol) -> SymbolInfo | None:
         found = self._records(
@@ -164,7 +166,7 @@ class SqliteBarStore:
             f"SELECT * FROM {names.SYMBOLS} WHERE exchange = ? AND symbol = ?",
             (symbol.exchange, symbol.ticker),
         )
-        return records.symbol_from_record(found[0]) if found else None
+        return _symbol_from_record(found[0]) if found else None
 
     def list_symbols(self, exchange: str | None = None) -> list[SymbolInfo]:
         sql = f"SELECT * FROM {names.SYMBOLS}"
@@ -173,7 +175,7 @@ class SqliteBarStore:
             sql += " WHERE exchange = ?"
             params = (normalize_name("exchange", exchange),)
         found = self._records("list symbols", sql + " ORDER BY exchange, symbol", params)
-        return [records.symbol_from_record(record) for record in found]
+        return [_symbol_from_record(record) for record in found]
 
     def ping(self) -> None:
         with self._db.connection("answer a ping") as conn:
@@ -198,3 +200,8 @@ class SqliteBarStore:
 def _status_from_record(record: dict[str, Any]) -> SyncStatus:
     record[names.EXTRA] = json.loads(record[names.EXTRA])
     return records.status_from_record(record)
+
+
+def _symbol_from_record(record: dict[str, Any]) -> SymbolInfo:
+    record[names.SUBSESSIONS] = json.loads(record[names.SUBSESSIONS])
+    return records.symbol_from_record(record)

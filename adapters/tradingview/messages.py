@@ -27,6 +27,7 @@ from domain.errors import (
 )
 from domain.intervals import Interval
 from domain.series import SymbolInfo
+from domain.sessions import Subsession
 from domain.symbols import Symbol
 
 ANONYMOUS_TOKEN = "unauthorized_user_token"
@@ -138,7 +139,31 @@ def parse_symbol_info(symbol: Symbol, params: list[Any]) -> SymbolInfo:
         session_holidays=str(meta.get("session_holidays") or ""),
         pricescale=int(pricescale) if isinstance(pricescale, int | float) else None,
         has_volume=meta.get("visible_plots_set") != "ohlc",
+        corrections=str(meta.get("corrections") or ""),
+        subsession_id=str(meta.get("subsession_id") or ""),
+        subsessions=_subsessions(meta.get("subsessions")),
     )
+
+
+def _subsessions(raw: object) -> tuple[Subsession, ...]:
+    """``subsessions`` entries that name an id and a session; anything else is skipped."""
+    if not isinstance(raw, list):
+        return ()
+    found: list[Subsession] = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        subsession_id, session = entry.get("id"), entry.get("session")
+        if isinstance(subsession_id, str) and isinstance(session, str) and session:
+            found.append(
+                Subsession(
+                    id=subsession_id,
+                    session=session,
+                    corrections=str(entry.get("session-correction") or ""),
+                    description=str(entry.get("description") or ""),
+                )
+            )
+    return tuple(found)
 
 
 def _bars_of_entries(entries: list[Any]) -> list[Bar]:

@@ -13,6 +13,7 @@ import asyncio
 from application.background import SyncJob
 from application.bulk_sync import BulkSyncRequest, sync_many
 from application.sync import SyncRequest, sync_series
+from config.metric_names import BARS_SYNCED, SYNC_FAILURES
 from domain.errors import DomainError
 from domain.symbols import Symbol
 from functions.api.idempotency import CommandResult, idempotent
@@ -23,7 +24,7 @@ from functions.api.models.responses import (
     BulkSyncResponse,
     SyncResponse,
 )
-from functions.common.observability import BARS_SYNCED, SYNC_FAILURES, count
+from functions.common.observability import count
 from wiring.services import get_services
 
 

@@ -24,23 +24,14 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
+from config.metric_names import CACHE_ERRORS, REQUEST_LATENCY, SERVICE
+from config.metric_names import NAMESPACE as METRICS_NAMESPACE
 from functions.common import correlation
 from functions.common.redaction import redact
 from wiring.services import on_cache_error
 
 if TYPE_CHECKING:
     from application.bar_cache import CacheUnavailable
-
-SERVICE = "pocketquant"
-METRICS_NAMESPACE = "PocketQuant"
-
-# Metric names, in one place (dashboards and alarms use the same names).
-BARS_SYNCED = "BarsSynced"
-SYNC_FAILURES = "SyncFailures"
-CACHE_HITS = "CacheHits"
-CACHE_MISSES = "CacheMisses"
-CACHE_ERRORS = "CacheErrors"
-REQUEST_LATENCY = "RequestLatency"
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):

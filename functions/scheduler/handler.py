@@ -14,11 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from application.background import enqueue_all
 from application.scheduled_syncs import series_to_sync, sync_jobs
+from config.metric_names import SYNC_JOBS_SCHEDULED
 from config.schedules import schedule_by_name
 from functions.common.observability import count, instrument
 from wiring.services import get_services
-
-SYNC_JOBS_SCHEDULED = "SyncJobsScheduled"
 
 logger = logging.getLogger("pocketquant.scheduler")
 

@@ -18,9 +18,8 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from config.metric_names import BARS_SYNCED, SYNC_FAILURES
 from functions.common.observability import (
-    BARS_SYNCED,
-    SYNC_FAILURES,
     begin_request,
     count,
     count_cache_errors,

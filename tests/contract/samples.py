@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.bars import Bar, SeriesKey
 from domain.intervals import Interval
 from domain.series import SymbolInfo, SyncState, SyncStatus
+from domain.sessions import Subsession
 from domain.symbols import Symbol
 
 DAY = 86_400
@@ -88,4 +89,10 @@ def symbol_info(symbol: Symbol) -> SymbolInfo:
         session_holidays="20240101,20240704",
         pricescale=100,
         has_volume=True,
+        corrections="0930-1300:20241129,20241224",
+        subsession_id="regular",
+        subsessions=(
+            Subsession("regular", "0930-1600", "0930-1300:20241129,20241224", "Regular"),
+            Subsession("extended", "0400-0930,0930-1600,1600-2000", "", "Extended"),
+        ),
     )

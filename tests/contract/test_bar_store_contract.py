@@ -331,12 +331,29 @@ def test_a_symbol_round_trips(store: BarStore) -> None:
 
 def test_a_symbol_with_optional_fields_unset_round_trips(store: BarStore) -> None:
     info = dataclasses.replace(
-        symbol_info(AAPL), currency=None, pricescale=None, has_volume=False, description=""
+        symbol_info(AAPL),
+        currency=None,
+        pricescale=None,
+        has_volume=False,
+        description="",
+        corrections="",
+        subsession_id="",
+        subsessions=(),
     )
 
     store.put_symbol(info)
 
     assert store.get_symbol(AAPL) == info
+
+
+def test_a_stored_symbol_keeps_its_trading_session(store: BarStore) -> None:
+    store.put_symbol(symbol_info(AAPL))
+
+    stored = store.get_symbol(AAPL)
+
+    assert stored is not None
+    assert stored.trading_session == symbol_info(AAPL).trading_session
+    assert stored.trading_session.extended_hours.spec == "0400-0930,0930-1600,1600-2000"
 
 
 def test_putting_a_symbol_again_replaces_it(store: BarStore) -> None:

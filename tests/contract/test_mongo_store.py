@@ -158,3 +158,32 @@ def test_indexes_are_created_once_per_client_and_database(
         "two.symbols",
         "two.sync_status",
     ]
+
+
+def test_symbol_documents_stored_before_subsessions_read_with_none(
+    mongo: MongoUnderTest,
+) -> None:
+    old = {
+        names.EXCHANGE: "NASDAQ",
+        names.SYMBOL: "AAPL",
+        names.NAME: "AAPL",
+        names.DESCRIPTION: "Apple",
+        names.TYPE: "stock",
+        names.CURRENCY: "USD",
+        names.TIMEZONE: "America/New_York",
+        names.SESSION: "0930-1600",
+        names.SESSION_HOLIDAYS: "20240101",
+        names.PRICESCALE: 100,
+        names.HAS_VOLUME: True,
+    }
+    mongo.database[names.SYMBOLS].insert_one(old)
+
+    info = mongo.store.get_symbol(AAPL)
+
+    assert info is not None
+    assert (info.session, info.corrections, info.subsession_id, info.subsessions) == (
+        "0930-1600",
+        "",
+        "",
+        (),
+    )

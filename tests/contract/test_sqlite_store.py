@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.stores.sqlite_schema import SCHEMA_VERSION
+from adapters.stores.sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from adapters.stores.sqlite_store import SqliteBarStore
 from domain.bars import SeriesKey
 from domain.errors import StoreUnavailable
@@ -152,3 +152,36 @@ def test_a_directory_that_cannot_be_created_is_store_unavailable(tmp_path: Path)
 
     with pytest.raises(StoreUnavailable, match="cannot open the SQLite bar store"):
         SqliteBarStore(blocker / "bars.sqlite3")
+
+
+def test_symbols_stored_by_schema_version_1_read_with_no_corrections_or_subsessions(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bars.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for statement in MIGRATIONS[1]:
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO symbols VALUES ('NASDAQ', 'AAPL', 'AAPL', 'Apple', 'stock', 'USD',"
+            " 'America/New_York', '0930-1600', '20240101', 100, 1)"
+        )
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+    store = SqliteBarStore(path)
+    try:
+        info = store.get_symbol(AAPL)
+        assert info is not None
+        assert (info.session, info.corrections, info.subsession_id, info.subsessions) == (
+            "0930-1600",
+            "",
+            "",
+            (),
+        )
+        store.put_symbol(symbol_info(AAPL))
+        assert store.get_symbol(AAPL) == symbol_info(AAPL)
+    finally:
+        store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    conn.close()

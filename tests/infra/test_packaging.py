@@ -1,10 +1,11 @@
-"""How the Lambda packages are built (layers/build.py) and the stack settings (no synth)."""
+"""How the Lambda packages are built (layers/build.py) and the stack settings (no synth).
+
+What the layer's requirements hold is checked against the lock in test_lock.py.
+"""
 
 from __future__ import annotations
 
-import re
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,29 +13,6 @@ import pytest
 from infra_stack import constants as c
 from infra_stack.settings import SettingsError, StackSettings
 from layers import build
-
-REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9_.-]+)")
-
-
-def _names(lines: list[str]) -> set[str]:
-    names = set()
-    for raw in lines:
-        line = raw.strip()
-        if line and not line.startswith("#"):
-            match = REQUIREMENT_NAME.match(line)
-            assert match is not None, line
-            names.add(match.group(1).lower().replace("_", "-"))
-    return names
-
-
-def test_layer_requirements_follow_the_project_dependencies() -> None:
-    project = tomllib.loads((c.REPO_ROOT / "pyproject.toml").read_text())["project"]
-    wanted = _names(project["dependencies"]) - set(build.FORBIDDEN_DISTRIBUTIONS)
-    layer = _names(build.REQUIREMENTS.read_text().splitlines())
-    no_deps = _names(build.REQUIREMENTS_NO_DEPS.read_text().splitlines())
-    assert wanted <= layer | no_deps
-    assert not (layer | no_deps) & set(build.FORBIDDEN_DISTRIBUTIONS)
-    assert "aws-xray-sdk" in no_deps  # Powertools' Tracer needs it on Lambda
 
 
 def test_function_code_is_the_functions_package_alone_compiled(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from config.settings import Settings
-from local.api_gateway import MAX_BODY_BYTES
 from local.gateway import RunningGateway, serve
+from local.http_limits import MAX_BODY_BYTES
 
 API_KEY = "s3cret-key-for-tests"
 
@@ -113,12 +113,20 @@ def _raw(gateway: RunningGateway, request_line: str) -> tuple[bytes, bytes]:
     return head.split(b"\r\n", 1)[0], body
 
 
-@pytest.mark.parametrize("method", ["TRACE", "CONNECT"])
-def test_trace_and_connect_reach_the_handler(gateway: RunningGateway, method: str) -> None:
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "BREW"])
+def test_any_other_method_reaches_the_handler(gateway: RunningGateway, method: str) -> None:
     status, body = _raw(gateway, f"{method} /market-data/sync HTTP/1.1")
 
-    assert status == b"HTTP/1.1 200 OK"  # not http.server's own 501
+    assert status == b"HTTP/1.1 200 OK"  # not the server's own 501
     assert json.loads(body)["event"]["httpMethod"] == method
+
+
+def test_connect_is_refused_by_the_gateway_in_the_error_shape(gateway: RunningGateway) -> None:
+    # A 2xx to CONNECT would make the connection a tunnel (h11 then sends no body).
+    status, body = _raw(gateway, "CONNECT /market-data/sync HTTP/1.1")
+
+    assert status == b"HTTP/1.1 405 Method Not Allowed"
+    assert json.loads(body)["error"]["code"] == "method_not_allowed"
 
 
 def test_without_a_configured_key_no_key_is_needed(gateway: RunningGateway) -> None:

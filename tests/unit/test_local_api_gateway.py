@@ -58,3 +58,15 @@ def test_the_gateway_echoes_the_callers_correlation_id_on_its_own_errors() -> No
 
     assert refused.header("X-Correlation-ID") == "abc-1"
     assert refused.header("Content-Type") == "application/json"
+
+
+def test_head_invokes_the_handler_as_get() -> None:
+    capture = Capture()
+    gateway = LocalApiGateway(capture, routes=["/items/{item}"])
+
+    answer = gateway.respond(HttpRequest("HEAD", "/items/7", [], b"", "127.0.0.1"))
+
+    assert answer.status == 204
+    event = capture.events[0]
+    assert (event["httpMethod"], event["requestContext"]["httpMethod"]) == ("GET", "GET")
+    assert event["pathParameters"] == {"item": "7"}

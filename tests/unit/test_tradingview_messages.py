@@ -106,6 +106,64 @@ def test_symbol_resolved_with_ohlc_plots_has_no_volume() -> None:
     assert info.timezone == "Etc/UTC"  # missing fields fall back to defaults
 
 
+def test_symbol_resolved_tvc_rut_keeps_its_subsessions() -> None:
+    info = messages.parse_symbol_info(
+        Symbol("TVC", "RUT"), only("symbol_resolved_tvc_rut_subsessions_2023.txt").params
+    )
+
+    assert (info.subsession_id, info.session) == ("extended", "0900-1615")
+    assert [(s.id, s.session, s.description) for s in info.subsessions] == [
+        ("regular", "0930-1615", "Regular Trading Hours"),
+        ("extended", "0900-1615", "Extended Trading Hours"),
+        ("premarket", "0900-0930", "Premarket"),
+    ]
+    assert info.trading_session.spec == "0930-1615"  # the regular hours by default
+    assert info.trading_session.extended_hours.spec == "0900-1615"
+
+
+def test_symbol_resolved_hose_vcb_keeps_its_session_correction() -> None:
+    payload = (CAPTURES / "symbol_resolved_hose_vcb_lunch_break_2025.payload.json").read_text(
+        encoding="utf-8"
+    )
+    (message,) = codec.parse_message(codec.frame(payload))
+    assert isinstance(message, codec.Message)
+
+    info = messages.parse_symbol_info(Symbol("HOSE", "VCB"), message.params)
+
+    assert (info.subsession_id, info.corrections) == ("regular", "")
+    (regular,) = info.subsessions
+    assert (regular.session, regular.corrections) == ("0900-1500", "0900-1500:20250426")
+    assert info.trading_session.corrections == "0900-1500:20250426"
+    assert info.trading_session.timezone == "Asia/Ho_Chi_Minh"
+
+
+def test_symbol_resolved_reads_corrections_and_skips_unusable_subsessions() -> None:
+    meta = {
+        "session": "0930-1600",
+        "corrections": "0930-1300:20241129",
+        "subsession_id": "regular",
+        "subsessions": [
+            "regular",
+            {"id": "regular"},
+            {"id": 3, "session": "0930-1600"},
+            {"id": "regular", "session": "0930-1600"},
+        ],
+    }
+    info = messages.parse_symbol_info(SPX, ["cs_x", "sds_sym_1", meta])
+
+    assert info.corrections == "0930-1300:20241129"
+    assert [(s.id, s.session, s.corrections) for s in info.subsessions] == [
+        ("regular", "0930-1600", "")
+    ]
+    assert info.trading_session.corrections == "0930-1300:20241129"
+    assert (
+        messages.parse_symbol_info(
+            SPX, ["cs_x", "sds_sym_1", {"subsessions": "regular"}]
+        ).subsessions
+        == ()
+    )
+
+
 def test_symbol_resolved_without_metadata_is_a_protocol_error() -> None:
     with pytest.raises(FeedProtocolError):
         messages.parse_symbol_info(SPX, ["cs_x", "sds_sym_1"])

@@ -16,6 +16,7 @@ from pydantic import WithJsonSchema
 from application.bar_cache import BarQuery, CacheOutcome, query_body
 from application.queries import DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT
 from application.query_dates import end_epoch, start_epoch
+from config.metric_names import CACHE_ERRORS, CACHE_HITS, CACHE_MISSES
 from domain.bars import SeriesKey
 from domain.intervals import Interval
 from domain.symbols import Symbol
@@ -26,7 +27,7 @@ from functions.api.models.fields import NAME_PATTERN
 from functions.api.models.responses import OhlcvResponse
 from functions.api.routes.openapi_responses import STORE_ERRORS, responses
 from functions.common.http import json_response
-from functions.common.observability import CACHE_ERRORS, CACHE_HITS, CACHE_MISSES, count
+from functions.common.observability import count
 from wiring.services import get_services
 
 CACHE_HEADER = "X-Cache"
