@@ -112,6 +112,15 @@ class BatchSyncQueue(Protocol):
     def enqueue_many(self, jobs: Sequence[SyncJob]) -> None: ...
 
 
+@runtime_checkable
+class DeferringSyncQueue(Protocol):
+    """A queue that can hold a job back: it is delivered ``delay_s`` seconds from now
+    (how a worker puts back a job the TradingView guardrails held back, and how the
+    scheduler spreads its jobs over the request budget)."""
+
+    def defer(self, job: SyncJob, delay_s: float) -> None: ...
+
+
 def enqueue_all(queue: SyncQueue, jobs: Sequence[SyncJob]) -> None:
     """Every job, in as few calls as the queue allows."""
     if isinstance(queue, BatchSyncQueue):

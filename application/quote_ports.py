@@ -66,6 +66,9 @@ class StreamerStatus:
     unknown_symbols: Mapping[str, str] = field(default_factory=dict)
     reconnects: int = 0
     connected_since: float | None = None
+    disconnected_reason: str | None = None
+    """Why the streamer is not connected (the last failure, or the feed being stopped)."""
+    last_error_at: float | None = None
 
 
 BarSlot = tuple[str, Interval]
@@ -162,6 +165,10 @@ class ControlListener(Protocol):
 
 class QuoteSink(Protocol):
     """What a quote connection tells the streamer as messages arrive."""
+
+    def on_session_accepted(self) -> None:
+        """TradingView accepted the session (the token): the connection is up."""
+        ...
 
     def on_quote(self, name: str, update: dict[str, Any], received: float) -> None:
         """The changed quote values of ``name`` (``EXCHANGE:TICKER``): the hot path."""

@@ -36,6 +36,11 @@ MAX_SUBSCRIPTIONS = 500
 """More symbols than one quote session should carry; a request past it is refused."""
 
 STATUS_FRESH_SECONDS = 15.0
+STOPPED = "the feed is stopped (POST /quotes/start starts it)"
+NO_STREAMER = (
+    f"no streamer has reported in the last {STATUS_FRESH_SECONDS:g}s (is it running?)"
+)
+CONNECTING = "connecting to TradingView"
 """A streamer status older than this is the last word of a streamer that has gone away."""
 
 
@@ -67,6 +72,9 @@ class FeedStatus:
     connected: bool = False
     last_tick_at: float | None = None
     unknown_symbols: Mapping[str, str] = field(default_factory=dict)
+    disconnected_reason: str | None = None
+    """Why the feed is not connected, as a person reads it; ``None`` while connected."""
+    last_error_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +172,11 @@ class QuoteService:
         desired = self._subscriptions.desired()
         report = self._fresh(self._state.streamer_status())
         if report is None:
-            return FeedStatus(desired.running, len(desired.symbols))
+            return FeedStatus(
+                desired.running,
+                len(desired.symbols),
+                disconnected_reason=NO_STREAMER if desired.running else STOPPED,
+            )
         subscribed = {s.key for s in desired.symbols}
         return FeedStatus(
             running=desired.running,
@@ -175,6 +187,8 @@ class QuoteService:
             unknown_symbols={
                 s: reason for s, reason in report.unknown_symbols.items() if s in subscribed
             },
+            disconnected_reason=None if report.connected else _reason(desired.running, report),
+            last_error_at=report.last_error_at,
         )
 
     def _fresh(self, report: StreamerStatus | None) -> StreamerStatus | None:
@@ -193,3 +207,9 @@ class QuoteService:
         if not desired.running:
             return f"{what} for {symbol}: the feed is stopped (POST /quotes/start)"
         return f"{what} for {symbol} yet: the streamer has not received one"
+
+
+def _reason(running: bool, report: StreamerStatus) -> str:
+    if not running:
+        return STOPPED
+    return report.disconnected_reason or CONNECTING

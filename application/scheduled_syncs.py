@@ -91,3 +91,11 @@ def sync_jobs(keys: Iterable[SeriesKey]) -> list[SyncJob]:
         SyncJob(symbol=key.symbol.ticker, exchange=key.symbol.exchange, interval=key.interval.value)
         for key in keys
     ]
+
+
+def paced_delays(count: int, available: float, per_minute: float) -> list[float]:
+    """Seconds to hold back each of ``count`` jobs so that they reach TradingView no faster
+    than the budget allows: the first ``available`` at once, then one per ``60/per_minute``."""
+    at_once = max(0, int(available))
+    step = 60.0 / per_minute
+    return [0.0 if index < at_once else (index - at_once + 1) * step for index in range(count)]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.bars import BarSeries, SeriesKey
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError, FeedPaused, InvalidInput, RequestBudgetExhausted
 from domain.events import BarsSynced, SyncFailed
 from domain.ports import BarStore, EventPublisher, MarketDataFeed, ProgressCallback
 from domain.series import SyncState, SyncStatus
@@ -24,6 +24,10 @@ MAX_BARS_PER_SYNC = 100_000
 OVERLAP_BARS = 3
 """Bars re-fetched before the newest stored one, so a bar still forming when last synced is
 replaced by its final values."""
+
+NOT_ATTEMPTED = (FeedPaused, RequestBudgetExhausted)
+"""Refusals of the guardrails in front of TradingView: the sync did not start, so the
+series' status and events say nothing of it (the caller retries after ``retry_after``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,8 @@ async def sync_series(
         store.put_symbol(history.info)
         total = store.count_bars(key)
         stored_range = store.bar_time_range(key)
+    except NOT_ATTEMPTED:
+        raise  # held back before TradingView was asked: nothing happened to record
     except DomainError as error:
         _record_failure(key, error, store=store, events=events, at=clock())
         raise

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TRADINGVIEW_URL = "wss://data.tradingview.com/socket.io/websocket?from=chart&type=chart"
+TRADINGVIEW_SIGNIN_URL = "https://www.tradingview.com/accounts/signin/"
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,36 @@ class Settings(BaseSettings):
         None, description="Secrets Manager ARN holding TradingView credentials (on AWS)."
     )
     tradingview_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a reply.")
+    tradingview_signin_url: str = Field(
+        TRADINGVIEW_SIGNIN_URL, description="Where to sign in (point it at the simulator's)."
+    )
+    tradingview_token_lifetime: float = Field(
+        3600.0, gt=0, description="Seconds a signed-in token lives when it has no exp claim."
+    )
+    tradingview_signin_backoff: float = Field(
+        300.0, gt=0, description="Seconds nobody signs in after a failed sign-in (doubling)."
+    )
+    tradingview_signin_backoff_cap: float = Field(
+        3600.0, gt=0, description="The longest sign-in back-off."
+    )
+    tradingview_requests_per_minute: float = Field(
+        60.0, gt=0, description="The deployment's budget of TradingView requests a minute."
+    )
+    tradingview_request_burst: int = Field(
+        10, ge=1, description="Requests the budget allows at once after a quiet spell."
+    )
+    tradingview_queued_budget_wait: float = Field(
+        20.0, ge=0, description="Seconds a queued sync waits for the budget before retrying."
+    )
+    tradingview_breaker_threshold: int = Field(
+        3, ge=1, description="TradingView refusals in a row that open the circuit breaker."
+    )
+    tradingview_breaker_cooloff: float = Field(
+        300.0, gt=0, description="Seconds the breaker stays open before one probe."
+    )
+    tradingview_breaker_probe_timeout: float = Field(
+        120.0, gt=0, description="Seconds a probe may take before another caller probes."
+    )
     api_key: SecretStr | None = Field(None, description="Required x-api-key locally when set.")
     event_bus_name: str | None = Field(None, description="EventBridge bus; in-process if unset.")
     sync_queue_url: str | None = Field(None, description="SQS queue of background sync jobs.")

@@ -10,6 +10,8 @@ class DomainError(Exception):
     """
 
     code = "domain_error"
+    retry_after: float | None = None
+    """Seconds after which trying again may succeed, when the error knows."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -83,3 +85,35 @@ class EventsUnavailable(DomainError):
     """The event bus refused or could not take some events after retries."""
 
     code = "events_unavailable"
+
+
+class FeedRefused(FeedUnavailable):
+    """The source refused us on purpose: HTTP 429 at the handshake, a ``protocol_error``
+    (how TradingView reports rate limits and bans). ``retry_after`` is the source's own
+    back-off in seconds when it named one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FeedPaused(FeedUnavailable):
+    """The circuit breaker is open: nothing is sent to the source until ``retry_after``
+    seconds have passed (then one probe is let through)."""
+
+    code = "feed_paused"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RequestBudgetExhausted(DomainError):
+    """The deployment's requests per minute to the source are spent; ``retry_after``
+    seconds until the budget allows one more."""
+
+    code = "request_budget_exhausted"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -27,6 +27,9 @@ class StreamerConfig:
     """Seconds to wait for TradingView to accept a connection or answer."""
     idle_timeout: float = 45.0
     """A connection with neither messages nor heartbeats for this long is dead."""
+    budget_wait: float = 120.0
+    """Seconds a connect or a resolve waits for the deployment's TradingView request budget
+    before the attempt counts as failed (and waits its backoff)."""
     resolve_timeout: float = 15.0
     """Seconds to wait for ``symbol_resolved``; the symbol is asked again after it."""
     bar_grace: float = 5.0

@@ -8,6 +8,13 @@ the syncer (applies the desired state whenever it changes). When either ends, th
 connection closes; a drop, a protocol or critical error on our sessions, or silence
 without heartbeats counts as a failure and the next attempt waits its backoff.
 
+The connection counts as up (``connected``, "connected to TradingView" in the log) only
+once TradingView accepted the session: a heartbeat or a reply after the token, never the
+handshake alone. With a guard, each connect and each symbol resolve first passes the
+deployment's circuit breaker and request budget: while the breaker is open the feed holds
+off reconnecting until it lets a probe through, and the outcome of each connection is
+reported back to it.
+
 A symbol TradingView does not know (a refused quote, or an unresolvable symbol) is
 reported in ``unknown`` and never asked for again, until it is unsubscribed (and perhaps
 subscribed anew).
@@ -21,6 +28,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from application.guardrails import TradingViewGuard, is_refusal
 from application.quote_ports import DesiredQuotes, QuoteConnection, QuoteConnector
 from domain.errors import AuthenticationRejected, DomainError
 from domain.sessions import TradingSession
@@ -48,6 +56,7 @@ class QuoteFeed:
         *,
         lookup_session: SessionLookup | None = None,
         on_auth_rejected: Callable[[], None] | None = None,
+        guard: TradingViewGuard | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -56,6 +65,9 @@ class QuoteFeed:
         self._config = config
         self._lookup_session = lookup_session
         self._on_auth_rejected = on_auth_rejected
+        self._guard = guard
+        self._hold_off = 0.0
+        """Seconds the next reconnect must wait at least (the breaker's, or TradingView's)."""
         self._clock = clock
         self._monotonic = monotonic
         self._backoff = Backoff(config.backoff_base, config.backoff_cap, config.healthy_after)
@@ -73,6 +85,7 @@ class QuoteFeed:
         self.reconnects = 0
         self.last_error: str | None = None
         """The latest connection failure (kept after a reconnect, for the health details)."""
+        self.last_error_at: float | None = None
         self._unconnected_since = monotonic()
         self._desired_seen = asyncio.Event()
         self._connection: QuoteConnection | None = None
@@ -110,6 +123,16 @@ class QuoteFeed:
             return []
         return sorted(s.key for s in self._subscribed)
 
+    @property
+    def disconnected_reason(self) -> str | None:
+        """Why there is no connection now (``None`` while connected or still connecting
+        for the first time)."""
+        if self.connected:
+            return None
+        if not self._running:
+            return "the feed is stopped (POST /quotes/start starts it)"
+        return self.last_error
+
     def seconds_unconnected(self) -> float:
         """0 while connected; else how long since the last connection (or since asked to run)."""
         return 0.0 if self.connected else self._monotonic() - self._unconnected_since
@@ -132,6 +155,7 @@ class QuoteFeed:
                     continue
                 self.reconnects += 1
                 delay = self._backoff.next_delay(self._monotonic() - started)
+                delay, self._hold_off = max(delay, self._hold_off), 0.0
                 logger.info("reconnecting to TradingView in %.2fs", delay)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(delay):
@@ -148,16 +172,29 @@ class QuoteFeed:
 
     async def _one_connection(self, stop: asyncio.Event) -> bool:
         """One connection from open to close; ``True`` when it failed."""
+        guard = self._guard
         try:
-            connection = await self._connect()
+            if guard is not None:
+                await guard.enter(budget_wait=self._config.budget_wait)
         except DomainError as error:
             self._failed(error)
             return True
+        try:
+            connection = await self._connect()
+        except BaseException as error:
+            if guard is not None:
+                guard.leave(error)
+            if isinstance(error, DomainError):
+                self._failed(error)
+                return True
+            raise
         try:
             await self._serve(connection, stop)
         except _SessionEnded:
             return False
         except DomainError as error:
+            if guard is not None and (not self.connected or is_refusal(error)):
+                guard.leave(error)
             self._failed(error)
             return True
         finally:
@@ -167,6 +204,9 @@ class QuoteFeed:
 
     def _failed(self, error: DomainError) -> None:
         self.last_error = error.message
+        self.last_error_at = self._clock()
+        if error.retry_after is not None:
+            self._hold_off = max(self._hold_off, error.retry_after)
         if isinstance(error, AuthenticationRejected) and self._on_auth_rejected is not None:
             self._on_auth_rejected()
         logger.warning("TradingView quote connection failed: %s", error.message)
@@ -180,8 +220,6 @@ class QuoteFeed:
     async def _serve(self, connection: QuoteConnection, stop: asyncio.Event) -> None:
         await connection.start()
         self._connection = connection
-        self.connected_since = self._clock()
-        logger.info("connected to TradingView")
         self._changed.set()
         reader = asyncio.create_task(
             connection.read(self, idle_timeout=self._config.idle_timeout, clock=self._clock)
@@ -200,6 +238,14 @@ class QuoteFeed:
             task.result()
 
     # --- what the connection reports (``QuoteSink``) ------------------------------------------
+
+    def on_session_accepted(self) -> None:
+        if self.connected or self._connection is None:
+            return
+        self.connected_since = self._clock()
+        logger.info("connected to TradingView")
+        if self._guard is not None:
+            self._guard.leave(None)
 
     def on_quote_refused(self, name: str, reason: str) -> None:
         try:
@@ -262,6 +308,8 @@ class QuoteFeed:
             if session is not None:
                 ready.append(symbol)
             else:
+                if self._guard is not None:
+                    await self._guard.budget.take(max_wait=float("inf"))
                 await connection.resolve(symbol, self._monotonic())
         await self._subscribe(connection, ready)
 

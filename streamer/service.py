@@ -20,6 +20,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from application.guardrails import TradingViewGuard
 from application.quote_ports import (
     ControlListener,
     QuoteConnector,
@@ -59,6 +60,8 @@ class StreamerParts:
     connect: QuoteConnector
     on_auth_rejected: Callable[[], None] | None = None
     """Called when the source rejects the credentials (to sign in afresh next time)."""
+    guard: TradingViewGuard | None = None
+    """The deployment's circuit breaker and request budget, asked before each connect."""
 
 
 PartsOpener = Callable[[StreamerConfig], AbstractAsyncContextManager[StreamerParts]]
@@ -128,6 +131,7 @@ class Streamer:
             config,
             lookup_session=self._session_lookup(store),
             on_auth_rejected=parts.on_auth_rejected,
+            guard=parts.guard,
             clock=self._clock,
             monotonic=self._monotonic,
         )
@@ -244,6 +248,8 @@ class Streamer:
             unknown_symbols={symbol.key: reason for symbol, reason in feed.unknown.items()},
             reconnects=feed.reconnects,
             connected_since=feed.connected_since,
+            disconnected_reason=feed.disconnected_reason,
+            last_error_at=feed.last_error_at,
         )
 
     def check_health(self) -> tuple[bool, dict[str, Any]]:
@@ -267,6 +273,7 @@ class Streamer:
                 connected=feed.connected,
                 reconnects=feed.reconnects,
                 last_error=feed.last_error,
+                last_error_at=feed.last_error_at,
             )
         details.update(subscriptions=len(self.book.symbols()), reasons=reasons)
         return not reasons, details

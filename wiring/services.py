@@ -21,13 +21,14 @@ from application.quote_ports import (
     SubscriptionStore,
 )
 from domain.ports import BarStore, EventPublisher, MarketDataFeed
-from wiring import secrets, stores
+from wiring import guardrails, secrets, stores
 
 if TYPE_CHECKING:
     import redis
 
     from adapters.quote_state.in_process import InProcessControl, InProcessQuoteState
     from adapters.tradingview.auth import TradingViewAuth
+    from application.guardrails import TradingViewGuard
     from application.quotes import QuoteService
     from config.settings import Settings
 
@@ -72,7 +73,7 @@ class Services:
         self._settings = settings
         secrets.register_settings_secrets(settings)
         self._lock = threading.RLock()
-        given = {"store": store, "feed": feed, "cache": cache}
+        given = {"store": store, "given_feed": feed, "cache": cache}
         self._built: dict[str, Any] = {name: part for name, part in given.items() if part}
         self._sync_queue = sync_queue
 
@@ -110,6 +111,30 @@ class Services:
 
     @property
     def feed(self) -> MarketDataFeed:
+        """History from TradingView behind the guardrails, for a sync a client waits on:
+        over the request budget it is refused at once (429 with ``Retry-After``)."""
+        with self._lock:
+            given: MarketDataFeed | None = self._built.get("given_feed")
+        if given is not None:
+            return given
+        return self._get("feed", lambda: self._guarded_feed(budget_wait=0.0))
+
+    @property
+    def queued_feed(self) -> MarketDataFeed:
+        """The same for queued syncs, which wait a while for the budget instead."""
+        with self._lock:
+            given: MarketDataFeed | None = self._built.get("given_feed")
+        if given is not None:
+            return given
+        wait = self._settings.tradingview_queued_budget_wait
+        return self._get("queued_feed", lambda: self._guarded_feed(budget_wait=wait))
+
+    def _guarded_feed(self, budget_wait: float) -> MarketDataFeed:
+        from application.guardrails import GuardedFeed
+
+        return GuardedFeed(self._history_client(), self.tradingview_guard, budget_wait)
+
+    def _history_client(self) -> MarketDataFeed:
         def build() -> MarketDataFeed:
             from adapters.tradingview.client import TradingViewHistoryClient
 
@@ -118,17 +143,29 @@ class Services:
                 self._settings, auth=self.tradingview_auth
             )
 
-        return self._get("feed", build)
+        return self._get("history_client", build)
+
+    @property
+    def tradingview_guard(self) -> TradingViewGuard:
+        """The circuit breaker and request budget every TradingView request passes."""
+        return self._get(
+            "tradingview_guard",
+            lambda: guardrails.tradingview_guard(self._settings, self.redis),
+        )
 
     @property
     def tradingview_auth(self) -> TradingViewAuth:
         """The TradingView credentials history syncs and the streamer's quote connection
-        sign in with (a secret named by ARN is read here, when first needed)."""
+        sign in with (a secret named by ARN is read here, when first needed); a signed-in
+        token is the deployment's, kept in Redis or the data dir."""
 
         def build() -> TradingViewAuth:
             from adapters.tradingview.auth import TradingViewAuth
 
-            return TradingViewAuth.from_settings(secrets.with_tradingview_secret(self._settings))
+            return TradingViewAuth.from_settings(
+                secrets.with_tradingview_secret(self._settings),
+                store=guardrails.token_stores(self._settings, self.redis),
+            )
 
         return self._get("tradingview_auth", build)
 

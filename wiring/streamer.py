@@ -53,6 +53,7 @@ def streamer_parts(
                     timeout=config.connect_timeout,
                 ),
                 on_auth_rejected=auth.forget if auth.can_refresh else None,
+                guard=services.tradingview_guard,
             )
         finally:
             await listener.aclose()

@@ -65,6 +65,21 @@ class InProcessSyncQueue:
             raise QueueUnavailable("the local sync worker is stopping")
         self._messages.put(_Message(str(uuid.uuid4()), job.to_body(), time.time()))
 
+    def defer(self, job: SyncJob, delay_s: float) -> None:
+        """Deliver ``job`` after ``delay_s`` seconds (a job still waiting when the worker
+        stops is dropped with a log line, like the jobs queued then)."""
+        if self._stopping.is_set():
+            raise QueueUnavailable("the local sync worker is stopping")
+        timer = threading.Timer(max(0.0, delay_s), self._deliver_later, args=(job,))
+        timer.daemon = True
+        timer.start()
+
+    def _deliver_later(self, job: SyncJob) -> None:
+        if self._stopping.is_set():
+            logger.warning("dropping deferred sync job %s: the worker stopped", job.to_body())
+            return
+        self.enqueue(job)
+
     def enqueue_many(self, jobs: Sequence[SyncJob]) -> None:
         for job in jobs:
             self.enqueue(job)

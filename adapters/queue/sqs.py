@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
 SQS_BATCH_LIMIT = 10
 """Entries per ``SendMessageBatch`` call, SQS's own limit."""
+SQS_MAX_DELAY_S = 900
+"""The longest ``DelaySeconds`` SQS takes."""
 
 
 class SqsSyncQueue:
@@ -32,6 +35,16 @@ class SqsSyncQueue:
     def enqueue(self, job: SyncJob) -> None:
         try:
             self._client.send_message(QueueUrl=self._queue_url, MessageBody=job.to_body())
+        except (BotoCoreError, ClientError) as error:
+            raise QueueUnavailable(f"SQS refused the sync job {job.job_id}: {error}") from None
+
+    def defer(self, job: SyncJob, delay_s: float) -> None:
+        """Deliver ``job`` after ``delay_s`` seconds (SQS holds a message 15 min at most)."""
+        delay = min(SQS_MAX_DELAY_S, max(0, math.ceil(delay_s)))
+        try:
+            self._client.send_message(
+                QueueUrl=self._queue_url, MessageBody=job.to_body(), DelaySeconds=delay
+            )
         except (BotoCoreError, ClientError) as error:
             raise QueueUnavailable(f"SQS refused the sync job {job.job_id}: {error}") from None
 

@@ -55,6 +55,8 @@ def encode_status(status: StreamerStatus) -> bytes:
             "unknown_symbols": dict(status.unknown_symbols),
             "reconnects": status.reconnects,
             "connected_since": status.connected_since,
+            "disconnected_reason": status.disconnected_reason,
+            "last_error_at": status.last_error_at,
         }
     )
 
@@ -70,6 +72,8 @@ def decode_status(raw: bytes | str) -> StreamerStatus:
         unknown_symbols=dict(record.get("unknown_symbols") or {}),
         reconnects=int(record.get("reconnects") or 0),
         connected_since=record.get("connected_since"),
+        disconnected_reason=record.get("disconnected_reason"),
+        last_error_at=record.get("last_error_at"),
     )
 
 

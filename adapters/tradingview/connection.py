@@ -14,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -23,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, W
 from websockets.typing import Origin
 
 from adapters.tradingview import codec, messages
-from domain.errors import FeedProtocolError, FeedUnavailable
+from domain.errors import FeedProtocolError, FeedRefused, FeedUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,23 @@ def chart_url(url: str) -> str:
         return url
     query.append(("type", "chart"))
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """An HTTP ``Retry-After`` (seconds, or a date) as seconds from now; ``None`` if absent
+    or unreadable."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _handshake_refusal(status: int) -> str:
@@ -86,6 +106,12 @@ class TradingViewConnection:
         self._pending: deque[codec.Message] = deque()
         self.hello: codec.Hello | None = None
         self.heartbeats_echoed = 0
+        self._auth_sent = False
+        self.accepted = False
+        """TradingView accepted the session: after ``set_auth_token`` a heartbeat or a
+        message other than ``protocol_error`` arrived (a good token gets no reply; a bad one
+        gets ``protocol_error`` and a close at once)."""
+        self._on_accepted: Callable[[], None] | None = None
 
     def __repr__(self) -> str:
         return f"TradingViewConnection(url={self.url!r})"
@@ -108,6 +134,7 @@ class TradingViewConnection:
         try:
             await self._read_hello()
             await self.send(*messages.set_auth_token(self._token))
+            self._auth_sent = True
         except BaseException:
             await self.close()
             raise
@@ -134,7 +161,11 @@ class TradingViewConnection:
                 compression="deflate" if self._compression else None,
             )
         except InvalidStatus as exc:
-            raise FeedUnavailable(_handshake_refusal(exc.response.status_code)) from exc
+            status = exc.response.status_code
+            if status == 429:
+                wait = retry_after_seconds(exc.response.headers.get("Retry-After"))
+                raise FeedRefused(_handshake_refusal(status), retry_after=wait) from exc
+            raise FeedUnavailable(_handshake_refusal(status)) from exc
         except InvalidURI as exc:
             raise FeedUnavailable(f"invalid TradingView URL: {exc}") from exc
         except TimeoutError as exc:
@@ -203,10 +234,26 @@ class TradingViewConnection:
             if isinstance(payload, codec.Heartbeat):
                 await self._send_text(codec.encode_heartbeat(payload))
                 self.heartbeats_echoed += 1
+                self._accept()
             elif isinstance(payload, codec.Hello):
                 self.hello = payload
             else:
+                if payload.method != "protocol_error":
+                    self._accept()
                 self._pending.append(payload)
+
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once TradingView has accepted the session (at once if it has)."""
+        self._on_accepted = callback
+        if self.accepted:
+            callback()
+
+    def _accept(self) -> None:
+        if self.accepted or not self._auth_sent:
+            return
+        self.accepted = True
+        if self._on_accepted is not None:
+            self._on_accepted()
 
     def _require_socket(self) -> ClientConnection:
         if self._socket is None:

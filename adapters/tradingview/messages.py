@@ -21,7 +21,7 @@ from domain.errors import (
     AuthenticationRejected,
     DomainError,
     FeedProtocolError,
-    FeedUnavailable,
+    FeedRefused,
     NotEntitled,
     SymbolNotFound,
 )
@@ -257,7 +257,7 @@ def error_for(message: Message, symbol: Symbol | str | None = None) -> DomainErr
         if "bad auth token" in text.lower():
             return AuthenticationRejected("TradingView rejected the auth token (bad auth token)")
         # Also how TradingView reports rate limits and bans.
-        return FeedUnavailable(f"TradingView protocol error: {text}")
+        return FeedRefused(f"TradingView protocol error: {text}")
     if method == "symbol_error":
         reason = str(_param(params, 2) or "invalid symbol")
         return SymbolNotFound(name, reason)

@@ -27,6 +27,10 @@ class Transport(Protocol):
 
     heartbeats_echoed: int
 
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once TradingView has accepted the session."""
+        ...
+
     async def send(self, method: str, params: list[object]) -> None: ...
 
     async def receive(self, within: float | None = None) -> Message: ...
@@ -77,6 +81,7 @@ class TradingViewQuoteConnection:
         on_quote, on_refused = sink.on_quote, sink.on_quote_refused
         resolver = self._resolver
         ours = (self.quote_session, resolver.chart_session)
+        transport.on_accepted(sink.on_session_accepted)
         heartbeats = transport.heartbeats_echoed
         while True:
             try:

@@ -8,6 +8,7 @@ anything unexpected (500, logged with its stack trace, answered with a generic m
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -54,22 +55,31 @@ def error_response(
 
 
 def _refusal(
-    status: HTTPStatus, code: str, message: str, field: str | None = None
+    status: HTTPStatus,
+    code: str,
+    message: str,
+    field: str | None = None,
+    retry_after: float | None = None,
 ) -> Response[str]:
     """A refused request, logged (an error when it is ours to fix), with ``Retry-After``
-    when trying again is the remedy."""
+    when trying again is the remedy: the error's own wait when it knows one (TradingView's
+    back-off, the breaker's cool-off, the request budget), else a second for a 503."""
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("request failed", extra={"error_code": code, "reason": message})
     else:
         logger.info("request refused", extra={"error_code": code, "reason": message})
-    headers = {"Retry-After": "1"} if status == HTTPStatus.SERVICE_UNAVAILABLE else None
+    headers = None
+    if retry_after is not None:
+        headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+    elif status == HTTPStatus.SERVICE_UNAVAILABLE:
+        headers = {"Retry-After": "1"}
     return error_response(status, code, message, field, headers)
 
 
 @handles(DomainError)
 def domain_error(error: DomainError) -> Response[str]:
     field = error.field if isinstance(error, InvalidInput) else None
-    return _refusal(status_of(error), error.code, error.message, field)
+    return _refusal(status_of(error), error.code, error.message, field, error.retry_after)
 
 
 @handles(HttpError)

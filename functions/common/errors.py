@@ -24,6 +24,7 @@ from domain.errors import (
     InvalidBar,
     InvalidInput,
     NotEntitled,
+    RequestBudgetExhausted,
     SeriesNotTracked,
     StoreUnavailable,
     SymbolNotFound,
@@ -97,7 +98,8 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     NotEntitled: HTTPStatus.BAD_GATEWAY,
     FeedProtocolError: HTTPStatus.BAD_GATEWAY,
     InvalidBar: HTTPStatus.BAD_GATEWAY,  # the feed sent bars that break the rules
-    FeedUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    FeedUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,  # FeedRefused, FeedPaused too
+    RequestBudgetExhausted: HTTPStatus.TOO_MANY_REQUESTS,
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     QueueUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     EventsUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,  # the bars are stored; a retry is safe

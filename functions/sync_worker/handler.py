@@ -8,6 +8,7 @@ same handler with one-record events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -18,6 +19,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from application.background import DeferringSyncQueue, QueueUnavailable, SyncJob
 from config.metric_names import BARS_SYNCED, SYNC_FAILURES
 from functions.common.observability import (
     begin_request,
@@ -27,15 +29,21 @@ from functions.common.observability import (
     instrument,
 )
 from functions.sync_worker.worker import JobOutcome, SyncWorker
-from wiring.services import get_services
+from wiring.services import Services, get_services
 
 count_cache_errors()
 
 
 def _record_handler(record: SQSRecord) -> None:
     services = get_services()
-    # The services' publisher keeps the query cache in step with the synced bars.
-    worker = SyncWorker(store=services.store, feed=services.feed, events=services.events)
+    # The services' publisher keeps the query cache in step with the synced bars; the queued
+    # feed waits a while for the TradingView request budget before the job is put back.
+    worker = SyncWorker(
+        store=services.store,
+        feed=services.queued_feed,
+        events=services.events,
+        defer=_deferrer(services),
+    )
     token = begin_request(record.message_id)
     try:
         report = worker.run(record.body)
@@ -46,8 +54,17 @@ def _record_handler(record: SQSRecord) -> None:
         end_request(token)
     if report.outcome is JobOutcome.SYNCED:
         count(BARS_SYNCED, report.bars_synced)
-    else:
+    elif report.outcome is JobOutcome.REJECTED:
         count(SYNC_FAILURES)
+
+
+def _deferrer(services: Services) -> Callable[[SyncJob, float], None] | None:
+    """How this container puts a held-back job back: its queue's ``defer``, if it has one."""
+    try:
+        queue = services.sync_queue
+    except QueueUnavailable:
+        return None
+    return queue.defer if isinstance(queue, DeferringSyncQueue) else None
 
 
 @instrument

@@ -3,19 +3,24 @@
 A job that cannot succeed by trying again (an unknown symbol, a bad request, a refused
 entitlement, a message that is not a job) is *consumed*: its failure is already in the
 series' sync status (or the log, for a message that names no series) and retrying would
-only repeat it. Anything else (feed or store unreachable, a bug) is raised, so SQS delivers
-the job again and, after the queue's receive limit, moves it to the dead-letter queue.
+only repeat it. A job the TradingView guardrails held back (the circuit breaker open, the
+request budget spent) never started: it is put back on the queue for when they allow it
+(``defer``), without using up a delivery. Anything else (feed or store unreachable, a bug) is
+raised, so SQS delivers the job again and, after the queue's receive limit, moves it to the
+dead-letter queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
 from application.background import MalformedJob, SyncJob
-from application.sync import sync_series
+from application.sync import NOT_ATTEMPTED, sync_series
 from domain.errors import (
     AuthenticationRejected,
     DomainError,
@@ -45,6 +50,8 @@ class JobOutcome(Enum):
     SYNCED = "synced"
     REJECTED = "rejected"
     """Failed for good (a permanent error); consumed."""
+    DEFERRED = "deferred"
+    """Held back by the guardrails; put back on the queue for later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,9 @@ class SyncWorker:
     store: BarStore
     feed: MarketDataFeed
     events: EventPublisher
+    defer: Callable[[SyncJob, float], None] | None = None
+    """Puts a job back on the queue for ``delay`` seconds; without it a held-back job is
+    raised (redelivered by the queue)."""
 
     def run(self, body: str) -> JobReport:
         """Run the job in a message ``body``; raises when it should be tried again."""
@@ -73,6 +83,20 @@ class SyncWorker:
                     job.sync_request(), feed=self.feed, store=self.store, events=self.events
                 )
             )
+        except NOT_ATTEMPTED as error:
+            wait = error.retry_after or 0.0
+            if self.defer is None:
+                logger.info("sync job %s for %s held back, retried: %s", job.job_id, job.key, error)
+                raise
+            self.defer(job, wait)
+            logger.info(
+                "sync job %s for %s put back for %ds: %s",
+                job.job_id,
+                job.key,
+                math.ceil(wait),
+                error.message,
+            )
+            return JobReport(JobOutcome.DEFERRED, job.job_id)
         except PERMANENT_ERRORS as error:
             logger.warning("sync job %s for %s failed for good: %s", job.job_id, job.key, error)
             return JobReport(JobOutcome.REJECTED, job.job_id)

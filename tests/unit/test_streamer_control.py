@@ -204,6 +204,8 @@ async def test_reads_come_from_what_the_streamer_wrote(
         "connected": True,
         "last_tick_at": "2024-03-15T19:59:59Z",
         "unknown_symbols": {AAPL.key: "invalid symbol"},
+        "disconnected_reason": None,
+        "last_error_at": None,
     }
     with pytest.raises(QuoteNotFound, match="TradingView does not know it"):
         quotes.latest(Symbol("NASDAQ", "AAPL"))

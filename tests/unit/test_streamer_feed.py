@@ -75,6 +75,18 @@ class FakeConnection:
         self.inbox: asyncio.Queue[Message | Exception] = asyncio.Queue()
         self.heartbeats_echoed = 0
         self.closed = False
+        self._accepted: Callable[[], None] | None = None
+
+    def on_accepted(self, callback: Callable[[], None]) -> None:
+        """Like TradingView's transport: the session is accepted with the first reply or
+        heartbeat after the token."""
+        self._accepted = callback
+
+    def beat(self) -> None:
+        """A heartbeat from TradingView, echoed."""
+        self.heartbeats_echoed += 1
+        if self._accepted is not None:
+            self._accepted()
 
     async def send(self, method: str, params: list[Any]) -> None:
         self.sent.append((method, params))
@@ -97,6 +109,8 @@ class FakeConnection:
 
     def push(self, method: str, *params: Any) -> None:
         self.inbox.put_nowait(_message(method, *params))
+        if self._accepted is not None:
+            self._accepted()
 
     def drop(self) -> None:
         self.inbox.put_nowait(FeedUnavailable("TradingView closed the connection"))
@@ -241,9 +255,11 @@ async def test_heartbeats_alone_keep_the_connection(
 ) -> None:
     feed, _ = running
     feed.apply(DesiredQuotes(True, ()))
-    await eventually(lambda: feed.connected, "connected")
+    await eventually(lambda: len(server.connections) == 1, "a connection")
+    assert not feed.connected, "the handshake alone does not prove the session"
     for _ in range(4):
-        server.current.heartbeats_echoed += 1
+        server.current.beat()
+        assert feed.connected
         await asyncio.sleep(CONFIG.idle_timeout * 0.7)  # the time passing is the test
     assert len(server.connections) == 1
 

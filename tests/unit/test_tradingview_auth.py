@@ -11,6 +11,7 @@ import pytest
 from adapters.tradingview.auth import SIGNIN_URL, TradingViewAuth, clear_token_cache
 from config.settings import Settings
 from domain.errors import AuthenticationRejected, FeedUnavailable
+from domain.signin import SignInPolicy
 
 PASSWORD = "correct horse battery staple"
 
@@ -74,16 +75,26 @@ async def test_signin_posts_the_form_and_caches_the_token() -> None:
     assert request.headers["Referer"].startswith("https://www.tradingview.com")
 
 
-async def test_forget_signs_in_again() -> None:
+async def test_forget_signs_in_again_but_not_at_once() -> None:
     server = FakeSignin()
-    auth = TradingViewAuth(username="quant", password=PASSWORD, transport=server.transport)
+    now = [1_000.0]
+    auth = TradingViewAuth(
+        username="quant", password=PASSWORD, transport=server.transport, clock=lambda: now[0]
+    )
     await auth.token()
 
+    now[0] += SignInPolicy().backoff + 1  # rejected long after it was issued
     auth.forget()
     await auth.token()
-
     assert len(server.requests) == 2
     assert auth.can_refresh
+
+    now[0] += 10  # the new token rejected at once: another sign-in would not help
+    auth.forget()
+    with pytest.raises(AuthenticationRejected, match="rejected a token issued 10s ago") as caught:
+        await auth.token()
+    assert len(server.requests) == 2
+    assert caught.value.retry_after == pytest.approx(SignInPolicy().backoff)
 
 
 async def test_failed_signin_names_the_user_but_not_the_password() -> None:
@@ -129,6 +140,9 @@ async def test_signin_unreachable_or_throttled_is_feed_unavailable() -> None:
 
     with pytest.raises(FeedUnavailable):
         await unreachable.token()
+    with pytest.raises(FeedUnavailable, match="not signing in .* for another 300s"):
+        await throttled.token()  # the same account: the failure's back-off holds
+    clear_token_cache()
     with pytest.raises(FeedUnavailable, match="429"):
         await throttled.token()
 

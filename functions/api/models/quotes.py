@@ -90,6 +90,12 @@ class QuoteStatusResponse(ApiModel):
     unknown_symbols: dict[str, str] = Field(
         description="Subscribed symbols TradingView does not know, with its reason."
     )
+    disconnected_reason: str | None = Field(
+        description="Why the feed is not connected (null while connected), e.g. "
+        "'TradingView rejected the auth token (bad auth token)'.",
+        examples=["TradingView refused the websocket handshake with HTTP 429 (rate limited)"],
+    )
+    last_error_at: Timestamp | None = Field(description="When the last connection failed.")
 
     @classmethod
     def of(cls, status: FeedStatus) -> QuoteStatusResponse:
@@ -100,6 +106,8 @@ class QuoteStatusResponse(ApiModel):
             connected=status.connected,
             last_tick_at=iso_time(status.last_tick_at),
             unknown_symbols=dict(status.unknown_symbols),
+            disconnected_reason=status.disconnected_reason,
+            last_error_at=iso_time(status.last_error_at),
         )
 
 

@@ -20,14 +20,18 @@ _ERROR_DESCRIPTIONS = {
     "other types (multipart/form-data, binary) are refused.",
     422: "A field breaks a rule (error.field names it), or the Idempotency-Key was used "
     "with another body.",
+    429: "The deployment's TradingView request budget is spent; Retry-After says when the "
+    "budget allows the request.",
     500: "Unexpected failure.",
     502: "TradingView refused the request (authentication, entitlement or bad data).",
-    503: "A dependency (store, TradingView, queue, idempotency records) is unavailable.",
+    503: "A dependency (store, TradingView, queue, idempotency records) is unavailable, or "
+    "TradingView requests are paused by the circuit breaker (error.code feed_paused); "
+    "Retry-After says when to try again.",
 }
 COMMON_ERRORS = (403, 413, 422, 500)
 """What any route may answer: no API key, an oversized or invalid request, a failure of ours."""
 STORE_ERRORS = (*COMMON_ERRORS, 503)
-FEED_ERRORS = (400, 404, 409, 415, 502, *STORE_ERRORS)
+FEED_ERRORS = (400, 404, 409, 415, 429, 502, *STORE_ERRORS)
 
 
 def responses(
