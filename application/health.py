@@ -1,14 +1,18 @@
-"""Is each dependency usable right now? The store decides availability; the cache only
-degrades service (reads fall back to the store). ``detail`` is the failure as raised:
-whoever shows it redacts it."""
+"""Is each dependency usable right now? The store decides availability; the cache, the
+TradingView circuit breaker and the live feed only degrade service (reads fall back to the
+store; stored bars stay readable while TradingView refuses). ``detail`` is the failure as
+raised: whoever shows it redacts it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from application.bar_cache import CacheUnavailable, QueryCache
+from application.guardrails import BreakerView
+from application.quotes import FeedStatus
 from domain.errors import DomainError
 from domain.ports import BarStore
 
@@ -24,6 +28,10 @@ class Check:
     ok: bool
     backend: str
     detail: str | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    """What else the check tells (the breaker's state, the feed's last tick), by name."""
+    state: str | None = None
+    """A check with more than two states says which (``half_open``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +57,47 @@ def check_cache(cache: QueryCache) -> Check:
     return Check(ok=True, backend=cache.backend)
 
 
-def assess(store: Check, cache: Check) -> Health:
+def check_breaker(view: Callable[[], BreakerView], backend: str) -> Check:
+    """Closed is ok; open or half-open (probing) means TradingView requests are held back."""
+    try:
+        found = view()
+    except DomainError as error:
+        return Check(ok=False, backend=backend, detail=error.message, state="unknown")
+    facts = {
+        "since": found.since,
+        "refusals": found.refusals,
+        "next_probe_at": found.next_probe_at,
+    }
+    closed = found.state == "closed"
+    detail = None if closed else found.reason
+    return Check(ok=closed, backend=found.backend, detail=detail, facts=facts, state=found.state)
+
+
+def check_feed(status: Callable[[], FeedStatus], backend: str) -> Check:
+    """The live feed: ok while stopped or connected; down while asked to run and not
+    connected, with the reason."""
+    try:
+        found = status()
+    except DomainError as error:
+        return Check(ok=False, backend=backend, detail=error.message)
+    facts = {
+        "running": found.running,
+        "connected": found.connected,
+        "last_tick_at": found.last_tick_at,
+        "last_error_at": found.last_error_at,
+    }
+    ok = found.connected or not found.running
+    detail = found.disconnected_reason if not found.connected else None
+    return Check(ok=ok, backend=backend, detail=detail, facts=facts)
+
+
+def assess(store: Check, cache: Check, **degrading: Check) -> Health:
+    """``degrading``: further checks whose failure degrades service without stopping it."""
+    checks = {"store": store, "cache": cache, **degrading}
     if not store.ok:
         overall = Overall.UNAVAILABLE
-    elif not cache.ok:
+    elif not all(check.ok for check in checks.values()):
         overall = Overall.DEGRADED
     else:
         overall = Overall.OK
-    return Health(overall=overall, checks={"store": store, "cache": cache})
+    return Health(overall=overall, checks=checks)

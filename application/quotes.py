@@ -37,9 +37,7 @@ MAX_SUBSCRIPTIONS = 500
 
 STATUS_FRESH_SECONDS = 15.0
 STOPPED = "the feed is stopped (POST /quotes/start starts it)"
-NO_STREAMER = (
-    f"no streamer has reported in the last {STATUS_FRESH_SECONDS:g}s (is it running?)"
-)
+NO_STREAMER = f"no streamer has reported in the last {STATUS_FRESH_SECONDS:g}s (is it running?)"
 CONNECTING = "connecting to TradingView"
 """A streamer status older than this is the last word of a streamer that has gone away."""
 

@@ -27,9 +27,7 @@ class BucketState:
     updated_at: float
 
 
-def take(
-    state: BucketState | None, policy: BudgetPolicy, now: float
-) -> tuple[float, BucketState]:
+def take(state: BucketState | None, policy: BudgetPolicy, now: float) -> tuple[float, BucketState]:
     """``(0, state after taking one)``, or ``(seconds to wait, state)`` when the bucket is
     empty. A bucket never seen before is full."""
     rate = policy.per_minute / 60.0

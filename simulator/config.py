@@ -40,3 +40,20 @@ class SimulatorConfig:
     """Exchanges served as an anonymous account sees them: mode ``delayed_streaming_900``."""
     symbol_error_delay: float = 0.1
     """How long an unknown symbol's ``symbol_error`` waits for a ``create_series`` to follow."""
+
+    # --- refusals, as TradingView plays them (each may be switched while it runs) ---------
+    refuse_retry_after: int | None = None
+    """With ``refuse_status``: the ``Retry-After`` header (seconds) of the refusal."""
+    protocol_error: str | None = None
+    """Answer every ``set_auth_token`` with ``protocol_error [text]`` and close: how
+    TradingView reports rate limits and bans (e.g. "rate limit exceeded")."""
+    signin_port: int | None = 0
+    """The sign-in endpoint's port (0: any free one; ``None``: none); ``Simulator.signin_url``."""
+    signin_password: str | None = None
+    """The password the sign-in accepts (``None``: any)."""
+    signin_refuse_status: int | None = None
+    """Refuse sign-ins with this HTTP status (429 as TradingView throttles, 500, ...)."""
+    signin_reject: bool = False
+    """Answer sign-ins as TradingView answers wrong credentials (HTTP 200, an ``error``)."""
+    token_lifetime: float = 3600.0
+    """Seconds a signed-in token lives (its JWT ``exp``); an expired one is a bad auth token."""

@@ -216,8 +216,13 @@ class Connection:
         config = self._config
         if token is not None:
             self._stats.auth_tokens.append(token)
-        if token is None or config.reject_token or token in config.rejected_tokens:
+        expires_at = self._stats.issued_tokens.get(token) if token is not None else None
+        expired = expires_at is not None and expires_at <= time.time()
+        if token is None or config.reject_token or token in config.rejected_tokens or expired:
             self._stats.auth_rejected += 1
             await self._fail("bad auth token")
+            return
+        if config.protocol_error is not None:
+            await self._fail(config.protocol_error)
             return
         self._authorized = True  # TradingView answers a good token with nothing.

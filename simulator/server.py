@@ -14,6 +14,7 @@ from simulator.clock import SimClock
 from simulator.config import SimulatorConfig
 from simulator.connection import Connection
 from simulator.history import History
+from simulator.signin import SignInApp, SignInServer
 from simulator.stats import SimulatorStats
 
 PATH = "/socket.io/websocket"
@@ -30,6 +31,7 @@ class Simulator:
         self.history = History()
         self.url = ""
         self._server: Server | None = None
+        self._signin: SignInServer | None = None
         self._connections: set[Connection] = set()
 
     @property
@@ -51,7 +53,19 @@ class Simulator:
             max_size=2**22,
         )
         self.url = f"ws://{config.host}:{self.port}{PATH}?{QUERY}"
+        if config.signin_port is not None:
+            self._signin = SignInServer(
+                SignInApp(config, self.stats), config.host, config.signin_port
+            )
+            await self._signin.start()
         return self
+
+    @property
+    def signin_url(self) -> str:
+        """Where to sign in (``PQ_TRADINGVIEW_SIGNIN_URL``)."""
+        if self._signin is None:
+            raise RuntimeError("the simulator serves no sign-in endpoint")
+        return self._signin.url
 
     async def __aexit__(
         self,
@@ -59,6 +73,9 @@ class Simulator:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        signin, self._signin = self._signin, None
+        if signin is not None:
+            await signin.close()
         server, self._server = self._server, None
         if server is not None:
             server.close()
@@ -81,7 +98,11 @@ class Simulator:
         status = self.config.refuse_status
         if status is not None:
             self.stats.handshakes_refused += 1
-            return connection.respond(HTTPStatus(status), f"{HTTPStatus(status).phrase}\n")
+            refusal = connection.respond(HTTPStatus(status), f"{HTTPStatus(status).phrase}\n")
+            wait = self.config.refuse_retry_after
+            if wait is not None:
+                refusal.headers["Retry-After"] = str(wait)
+            return refusal
         return None
 
     async def _serve_connection(self, ws: ServerConnection) -> None:

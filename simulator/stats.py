@@ -26,6 +26,11 @@ class SimulatorStats:
     frames_sent: Counter[str] = field(default_factory=Counter)
     """Server method frames by name (``~h~`` heartbeats and the hello not included)."""
     bars_sent: int = 0
+    signin_attempts: int = 0
+    signins: int = 0
+    """Sign-ins that returned a token."""
+    issued_tokens: dict[str, float] = field(default_factory=dict)
+    """Each token the sign-in issued, with its expiry (epoch seconds)."""
 
     @property
     def active_connections(self) -> int:

@@ -316,6 +316,11 @@ class Services:
         return RedisControlNotifier(client)
 
     @property
+    def quote_state_backend(self) -> str:
+        """Where the streamer's reports are read from: ``redis`` or ``in-process``."""
+        return "redis" if self._settings.redis_url is not None else "in-process"
+
+    @property
     def quotes(self) -> QuoteService:
         """The live-quote use cases (control the feed, read what the streamer built)."""
 

@@ -244,9 +244,7 @@ class RedisTokenStore:
         self._set(self._backoff_key, backoff_record(backoff), BACKOFF_KEPT_S)
 
     def try_lock(self, hold_s: float) -> SignInLock | None:
-        lock = self._client.lock(
-            self._lock_key, timeout=hold_s, blocking=False, thread_local=False
-        )
+        lock = self._client.lock(self._lock_key, timeout=hold_s, blocking=False, thread_local=False)
         try:
             acquired = lock.acquire()
         except redis.RedisError as error:

@@ -242,7 +242,8 @@ class TradingViewAuth:
         )
         self.store.set_backoff(backoff)
         logger.error(
-            "TradingView sign-in failed (%s); nobody signs in for %.0fs", error.message,
+            "TradingView sign-in failed (%s); nobody signs in for %.0fs",
+            error.message,
             backoff.until - self._clock(),
         )
         error.retry_after = backoff.until - self._clock()

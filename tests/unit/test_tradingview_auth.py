@@ -140,7 +140,7 @@ async def test_signin_unreachable_or_throttled_is_feed_unavailable() -> None:
 
     with pytest.raises(FeedUnavailable):
         await unreachable.token()
-    with pytest.raises(FeedUnavailable, match="not signing in .* for another 300s"):
+    with pytest.raises(FeedUnavailable, match=r"not signing in .* for another 300s"):
         await throttled.token()  # the same account: the failure's back-off holds
     clear_token_cache()
     with pytest.raises(FeedUnavailable, match="429"):

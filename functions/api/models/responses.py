@@ -16,7 +16,7 @@ from pydantic import Field
 from application.background import SyncJob
 from application.bar_cache import BarQuery
 from application.bulk_sync import SyncOutcome
-from application.health import Health
+from application.health import Check, Health
 from application.queries import iso_utc
 from application.sync import SyncResult
 from domain.bars import Bar
@@ -226,12 +226,44 @@ class SyncStatusListResponse(ApiModel):
 class HealthCheck(ApiModel):
     status: Literal["ok", "down"]
     backend: str = Field(examples=["sqlite", "redis", "in-process"])
-    detail: str | None = None
+    detail: str | None = Field(
+        None, description="Why it is down (the breaker: the refusal that opened it)."
+    )
+    state: str | None = omitted_when_none("The breaker: closed, open or half_open.")
+    since: Timestamp | None = omitted_when_none("The breaker: when it entered its state.")
+    refusals: int | None = omitted_when_none("The breaker: TradingView refusals counted.")
+    next_probe_at: Timestamp | None = omitted_when_none(
+        "The breaker: when it lets the next probe through to TradingView."
+    )
+    running: bool | None = omitted_when_none("The feed: asked to run (POST /quotes/start).")
+    connected: bool | None = omitted_when_none("The feed: TradingView accepted the session.")
+    last_tick_at: Timestamp | None = omitted_when_none("The feed: the newest tick's time.")
+    last_error_at: Timestamp | None = omitted_when_none("The feed: when it last failed.")
+
+    @classmethod
+    def of(cls, check: Check, shown: str | None) -> HealthCheck:
+        facts = check.facts
+        return cls(
+            status="ok" if check.ok else "down",
+            backend=check.backend,
+            detail=shown,
+            state=check.state,
+            since=iso_time(facts.get("since")),
+            refusals=facts.get("refusals"),
+            next_probe_at=iso_time(facts.get("next_probe_at")),
+            running=facts.get("running"),
+            connected=facts.get("connected"),
+            last_tick_at=iso_time(facts.get("last_tick_at")),
+            last_error_at=iso_time(facts.get("last_error_at")),
+        )
 
 
 class HealthResponse(ApiModel):
     status: Literal["ok", "degraded", "unavailable"] = Field(
-        description="unavailable (503) when the store is down; degraded when only the cache is."
+        description="unavailable (503) when the store is down: PocketQuant cannot serve. "
+        "degraded (200) when the cache is down, the TradingView circuit breaker is open or "
+        "half-open, or the live feed is asked to run and not connected: stored bars are "
+        "still served, the checks say what is held back and why."
     )
     checks: dict[str, HealthCheck]
     version: str
@@ -250,10 +282,7 @@ class HealthResponse(ApiModel):
         return cls(
             status=health.overall.value,
             checks={
-                name: HealthCheck(
-                    status="ok" if check.ok else "down", backend=check.backend, detail=shown[name]
-                )
-                for name, check in health.checks.items()
+                name: HealthCheck.of(check, shown[name]) for name, check in health.checks.items()
             },
             version=version,
             error=error,

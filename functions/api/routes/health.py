@@ -1,5 +1,7 @@
-"""``GET /health``: 200 when the store answers (``degraded`` if only the cache is down), 503
-when it does not; the 503 body carries the checks and the usual ``error`` object."""
+"""``GET /health``: 200 when the store answers, 503 when it does not (the 503 body carries the
+checks and the usual ``error`` object). ``degraded`` (still 200) when the cache is down, the
+TradingView circuit breaker is not closed or the live feed is asked to run and not
+connected: TradingView refusing is not PocketQuant being down, stored bars are served."""
 
 from __future__ import annotations
 
@@ -8,7 +10,14 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
 
-from application.health import Overall, assess, check_cache, check_store
+from application.health import (
+    Overall,
+    assess,
+    check_breaker,
+    check_cache,
+    check_feed,
+    check_store,
+)
 from functions.api.app import API_VERSION, OPS_TAG, app
 from functions.api.models.responses import HealthResponse
 from functions.api.routes.openapi_responses import COMMON_ERRORS, responses
@@ -48,8 +57,12 @@ def _shown(detail: str | None) -> str | None:
 )
 def get_health() -> Response[str]:
     services = get_services()
+    breaker = services.tradingview_guard.breaker
     health = assess(
-        check_store(lambda: services.store, services.store_backend), check_cache(services.cache)
+        check_store(lambda: services.store, services.store_backend),
+        check_cache(services.cache),
+        breaker=check_breaker(breaker.view, breaker.backend),
+        feed=check_feed(services.quotes.status, services.quote_state_backend),
     )
     shown = {name: _shown(check.detail) for name, check in health.checks.items()}
     if health.overall is Overall.UNAVAILABLE:
