@@ -20,6 +20,7 @@ from adapters.tradingview.client import TradingViewHistoryClient
 from domain.errors import AuthenticationRejected, FeedUnavailable, SymbolNotFound
 from domain.intervals import Interval
 from domain.ports import History
+from domain.signin import SignedInToken
 from domain.symbols import Symbol
 from simulator.config import SimulatorConfig
 from simulator.server import Simulator
@@ -176,13 +177,16 @@ async def test_history_shorter_than_asked_ends_when_a_page_adds_nothing() -> Non
 
 
 async def test_expired_signed_in_token_is_replaced_by_signing_in_again() -> None:
-    tokens = iter(["expired.jwt", "fresh.jwt"])
+    tokens = iter(["fresh.jwt"])
 
     def signin(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"user": {"auth_token": next(tokens)}})
 
     clear_token_cache()
     auth = TradingViewAuth(username="quant", password="pw", transport=httpx.MockTransport(signin))
+    # Kept from a sign-in long ago, and expired at TradingView sooner than its claims said.
+    now = time.time()
+    auth.store.write(SignedInToken("expired.jwt", issued_at=now - 1000, expires_at=now + 3000))
     try:
         async with simulator(rejected_tokens={"expired.jwt"}) as sim:
             history = await client_for(sim.url, auth=auth).fetch_history(AAPL, Interval.D1, 10)

@@ -27,7 +27,10 @@ MARKET_HOURS = "sync-daily-market-hours"
 def services(tmp_path: Path, sqs: tuple[Any, str]) -> Iterator[Services]:
     _, url = sqs
     # As on AWS: the queue is the one PQ_SYNC_QUEUE_URL names.
-    container = Services(Settings(data_dir=tmp_path, sync_queue_url=url))
+    # A request budget that takes every job at once: pacing has tests of its own below.
+    container = Services(
+        Settings(data_dir=tmp_path, sync_queue_url=url, tradingview_request_burst=1000)
+    )
     previous = use_services(container)
     yield container
     use_services(previous)
