@@ -159,7 +159,7 @@ class CircuitBreaker:
                 error.retry_after = max(wait, policy.cooloff)
             if after is not None and after.phase is BreakerPhase.OPEN and after.since == now:
                 logger.error(
-                    "circuit breaker opened after %d refusals: %s; pausing TradingView "
+                    "circuit breaker open after %d refusals in a row: %s; pausing TradingView "
                     "requests for %.0fs",
                     after.refusals,
                     reason,

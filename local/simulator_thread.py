@@ -32,6 +32,10 @@ class RunningSimulator:
     def url(self) -> str:
         return self.simulator.url
 
+    @property
+    def signin_url(self) -> str:
+        return self.simulator.signin_url
+
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         try:

@@ -135,8 +135,13 @@ class LocalStack:
             return
         self.simulator = RunningSimulator()
         self._parts.add("simulator", self.simulator.close)
-        # The services are built from these settings, so the feed dials the simulator.
-        self.settings = self.settings.model_copy(update={"tradingview_url": self.simulator.url})
+        # The services are built from these settings, so the feed dials the simulator (and
+        # signs in there, never at TradingView).
+        simulated = {
+            "tradingview_url": self.simulator.url,
+            "tradingview_signin_url": self.simulator.signin_url,
+        }
+        self.settings = self.settings.model_copy(update=simulated)
 
     def _start_services(self) -> None:
         services = Services(self.settings)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 
@@ -131,6 +132,13 @@ class QuoteFeed:
             return None
         if not self._running:
             return "the feed is stopped (POST /quotes/start starts it)"
+        paused = self._guard.breaker.would_admit() if self._guard is not None else 0.0
+        if paused > 0:
+            why = f"{self.last_error}; " if self.last_error else ""
+            return (
+                f"{why}TradingView requests are paused by the circuit breaker, "
+                f"next attempt in {math.ceil(paused)}s"
+            )
         return self.last_error
 
     def seconds_unconnected(self) -> float:

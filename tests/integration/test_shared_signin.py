@@ -21,7 +21,9 @@ PASSWORD = "correct horse battery staple"
 SYMBOLS = ("NASDAQ:AAPL", "NASDAQ:MSFT")
 
 
-def _env(simulator: Simulator, data_dir: Path, redis_url: str | None, **extra: str) -> dict[str, str]:
+def _env(
+    simulator: Simulator, data_dir: Path, redis_url: str | None, **extra: str
+) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("PQ_")}
     env.update(
         PQ_TRADINGVIEW_URL=simulator.url,
