@@ -99,6 +99,13 @@ class CircuitBreaker:
         self.policy = policy
         self.backend = backend
         self._clock = clock
+        self.openings = 0
+        """Times this process saw the breaker open (the streamer's metric counts them)."""
+        self._open_listeners: list[Callable[[], None]] = []
+
+    def on_open(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever a refusal seen here opens the breaker (a metric)."""
+        self._open_listeners.append(listener)
 
     def admit(self) -> Admission:
         """Raises ``FeedPaused`` while open (or while another caller probes)."""
@@ -165,6 +172,9 @@ class CircuitBreaker:
                     reason,
                     (after.reopen_at or now) - now,
                 )
+                self.openings += 1
+                for listener in self._open_listeners:
+                    listener()
             return
         if _accepted(error):
 

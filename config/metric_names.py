@@ -74,6 +74,7 @@ _function = _registering(Emitter.FUNCTIONS)
 _streamer = _registering(Emitter.STREAMER)
 
 _CACHE = "Query cache (hits, misses, errors)"
+_BREAKER = "TradingView circuit breaker opened"
 _STREAMER_WRITES = "Streamer bars completed and write errors"
 
 # ---- the functions (api, sync worker, scheduler)
@@ -94,6 +95,10 @@ COLD_START: Final = _function(
     "ColdStart", Unit.COUNT, Statistic.SUM, "Function cold starts", "cold starts"
 )
 """Written by Powertools itself (``capture_cold_start_metric``), under this name."""
+TRADINGVIEW_BREAKER_OPENED: Final = _function(
+    "TradingViewBreakerOpened", Unit.COUNT, Statistic.SUM, _BREAKER, "by a function"
+)
+"""The circuit breaker in front of TradingView opened (an alarm fires on it)."""
 
 # ---- the streamer
 STREAMER_TICKS: Final = _streamer(
@@ -139,6 +144,9 @@ STREAMER_STORE_ERRORS: Final = _streamer(
     Statistic.SUM,
     _STREAMER_WRITES,
     "store write errors",
+)
+STREAMER_BREAKER_OPENED: Final = _streamer(
+    "StreamerBreakerOpened", Unit.COUNT, Statistic.SUM, _BREAKER, "by the streamer"
 )
 
 METRICS: Final[tuple[Metric, ...]] = tuple(_registered)

@@ -25,7 +25,15 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from config import stream_names
-from config.metric_names import NAMESPACE, Emitter
+from config.metric_names import (
+    NAMESPACE,
+    SERVICE,
+    STREAMER_BREAKER_OPENED,
+    STREAMER_DIMENSION,
+    STREAMER_SERVICE,
+    TRADINGVIEW_BREAKER_OPENED,
+    Emitter,
+)
 from infra_stack import constants as c
 from infra_stack import metric_widgets, stream_metrics
 from infra_stack.settings import StackSettings
@@ -81,6 +89,7 @@ class Observability(Construct):
             description="No streamer task has been running for 5 minutes",
         )
         self._stream_alarms(watched.stream)
+        self._breaker_alarm()
 
         self.dashboard = cw.Dashboard(
             self,
@@ -240,6 +249,39 @@ class Observability(Construct):
             periods=c.STREAM_STALLED_MINUTES // 5,
             description=f"Stream connections were open for {c.STREAM_STALLED_MINUTES} "
             "minutes and the streamer sent them nothing, not even heartbeats",
+        )
+
+    def _breaker_alarm(self) -> None:
+        """The TradingView circuit breaker opened, in a function or in the streamer: the
+        schedules and queued syncs are paused until a probe succeeds."""
+        opened = cw.MathExpression(
+            expression="FILL(functions, 0) + FILL(streamer, 0)",
+            using_metrics={
+                "functions": cw.Metric(
+                    namespace=NAMESPACE,
+                    metric_name=TRADINGVIEW_BREAKER_OPENED,
+                    dimensions_map={"service": SERVICE},
+                    statistic="Sum",
+                    period=FIVE_MINUTES,
+                ),
+                "streamer": cw.Metric(
+                    namespace=NAMESPACE,
+                    metric_name=STREAMER_BREAKER_OPENED,
+                    dimensions_map={STREAMER_DIMENSION: STREAMER_SERVICE},
+                    statistic="Sum",
+                    period=FIVE_MINUTES,
+                ),
+            },
+            period=FIVE_MINUTES,
+            label="breaker openings",
+        )
+        self._alarm(
+            "TradingViewBreakerOpen",
+            opened,
+            threshold=1,
+            description="The circuit breaker in front of TradingView opened: TradingView is "
+            "refusing (HTTP 429, protocol_error, a rejected token or sign-in); syncs, "
+            "schedules and the streamer are paused until a probe succeeds. /health shows why.",
         )
 
     @staticmethod

@@ -24,6 +24,7 @@ import orjson
 from config.metric_names import (
     NAMESPACE,
     STREAMER_BARS_COMPLETED,
+    STREAMER_BREAKER_OPENED,
     STREAMER_DIMENSION,
     STREAMER_FLUSH,
     STREAMER_LAG,
@@ -54,6 +55,7 @@ class Counters:
     subscriptions: int = 0
     lag_samples: list[float] = field(default_factory=list)
     flush_ms: list[float] = field(default_factory=list)
+    breaker_openings: int = 0
 
 
 _UNITS = {metric.name: metric.unit.value for metric in emitted_by(Emitter.STREAMER)}
@@ -96,6 +98,7 @@ class MetricsReporter:
             STREAMER_STATE_ERRORS: current.state_write_errors - last.state_write_errors,
             STREAMER_STORE_ERRORS: current.store_write_errors - last.store_write_errors,
             STREAMER_BARS_COMPLETED: current.bars_completed - last.bars_completed,
+            STREAMER_BREAKER_OPENED: current.breaker_openings - last.breaker_openings,
         }
         if current.lag_samples:
             values[STREAMER_LAG] = [round(v * 1000, 1) for v in _spread(current.lag_samples)]

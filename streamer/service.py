@@ -93,6 +93,7 @@ class Streamer:
         """Set once resumed and running (tests wait for it)."""
         self._feed: QuoteFeed | None = None
         self._flusher: Flusher | None = None
+        self._guard: TradingViewGuard | None = None
 
     @property
     def feed(self) -> QuoteFeed:
@@ -124,6 +125,7 @@ class Streamer:
             monotonic=self._monotonic,
         )
         self._flusher = flusher
+        self._guard = parts.guard
         await self._resume(parts.writer, flusher, stop)
         feed = QuoteFeed(
             self.book,
@@ -289,6 +291,7 @@ class Streamer:
             subscriptions=len(self.book.symbols()),
             lag_samples=self.book.take_lag_samples(),
             flush_ms=flusher.take_flush_ms() if flusher is not None else [],
+            breaker_openings=self._guard.breaker.openings if self._guard is not None else 0,
         )
 
     async def _report_metrics(self, stop: asyncio.Event) -> None:

@@ -22,6 +22,20 @@ if TYPE_CHECKING:
 BREAKER_KEY = "pq:tradingview:breaker"
 BUDGET_KEY = "pq:tradingview:budget"
 
+_opened_listeners: list[Callable[[], None]] = []
+
+
+def on_breaker_opened(listener: Callable[[], None]) -> None:
+    """Call ``listener`` whenever this process sees the breaker open (to count a metric);
+    registering it again changes nothing."""
+    if listener not in _opened_listeners:
+        _opened_listeners.append(listener)
+
+
+def _report_opened() -> None:
+    for listener in _opened_listeners:
+        listener()
+
 
 def breaker_policy(settings: Settings) -> BreakerPolicy:
     return BreakerPolicy(
@@ -61,6 +75,7 @@ def tradingview_guard(settings: Settings, client: redis.Redis | None) -> Trading
             InProcessRecord[BreakerState](), breaker_policy(settings), backend="in-process"
         )
         budget = RequestBudget(InProcessRecord[BucketState](), budget_policy(settings))
+    breaker.on_open(_report_opened)
     return TradingViewGuard(breaker, budget)
 
 

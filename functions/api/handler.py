@@ -31,6 +31,7 @@ from functions.common.observability import (
     begin_request,
     configure_logging,
     correlation_id_of,
+    count_breaker_openings,
     count_cache_errors,
     end_request,
     instrument,
@@ -42,6 +43,7 @@ from wiring.services import get_services
 MAX_BODY_BYTES = 64 * 1024
 
 count_cache_errors()
+count_breaker_openings()
 
 
 def _body_size(event: dict[str, Any]) -> int:

@@ -24,10 +24,16 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from config.metric_names import CACHE_ERRORS, REQUEST_LATENCY, SERVICE
+from config.metric_names import (
+    CACHE_ERRORS,
+    REQUEST_LATENCY,
+    SERVICE,
+    TRADINGVIEW_BREAKER_OPENED,
+)
 from config.metric_names import NAMESPACE as METRICS_NAMESPACE
 from functions.common import correlation
 from functions.common.redaction import redact
+from wiring.guardrails import on_breaker_opened
 from wiring.services import on_cache_error
 
 if TYPE_CHECKING:
@@ -121,6 +127,16 @@ def count_cache_errors() -> None:
     """Count each failed cache invalidation (after a sync) as ``CacheErrors``, like a failed
     cache read. Every handler that syncs calls it; the listener is registered once."""
     on_cache_error(_count_cache_error)
+
+
+def _count_breaker_opened() -> None:
+    count(TRADINGVIEW_BREAKER_OPENED)
+
+
+def count_breaker_openings() -> None:
+    """Count each opening of the TradingView circuit breaker seen in this container (the
+    alarm's metric). Every handler that syncs calls it; the listener is registered once."""
+    on_breaker_opened(_count_breaker_opened)
 
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

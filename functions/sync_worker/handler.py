@@ -24,6 +24,7 @@ from config.metric_names import BARS_SYNCED, SYNC_FAILURES
 from functions.common.observability import (
     begin_request,
     count,
+    count_breaker_openings,
     count_cache_errors,
     end_request,
     instrument,
@@ -32,6 +33,7 @@ from functions.sync_worker.worker import JobOutcome, SyncWorker
 from wiring.services import Services, get_services
 
 count_cache_errors()
+count_breaker_openings()
 
 
 def _record_handler(record: SQSRecord) -> None:
