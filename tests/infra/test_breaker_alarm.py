@@ -10,11 +10,12 @@ from tests.infra.conftest import Synthesized
 
 
 def _breaker_alarm(synthesized: Synthesized) -> dict[str, Any]:
-    (alarm,) = [
+    found: list[dict[str, Any]] = [
         resource["Properties"]
         for resource in synthesized.resources("AWS::CloudWatch::Alarm").values()
         if resource["Properties"]["AlarmName"].endswith("-TradingViewBreakerOpen")
     ]
+    (alarm,) = found
     return alarm
 
 

@@ -110,7 +110,7 @@ def test_a_redis_outage_lets_requests_through_and_says_so(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     gone = redis_client("redis://127.0.0.1:1/0")  # the containers' client, nothing listening
-    guard = tradingview_guard(Settings(_env_file=None), gone)  # type: ignore[call-arg]
+    guard = tradingview_guard(Settings(_env_file=None), gone)
 
     asyncio.run(guard.enter())
     guard.leave(FeedRefused("HTTP 429"))
