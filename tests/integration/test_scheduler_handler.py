@@ -12,6 +12,7 @@ import pytest
 from config.schedules import schedule_by_name
 from config.settings import Settings
 from domain.bars import SeriesKey
+from domain.errors import FeedRefused
 from domain.intervals import Interval
 from domain.series import SyncState, SyncStatus
 from domain.symbols import Symbol
@@ -134,3 +135,49 @@ def test_no_tracked_series_enqueues_nothing(services: Services, sqs: tuple[Any, 
 def test_an_unknown_schedule_fails_the_invocation(services: Services) -> None:
     with pytest.raises(UnknownSchedule):
         handler({"schedule": "nope"}, LocalLambdaContext("pocketquant-scheduler"))
+
+
+def _counts(client: Any, url: str) -> tuple[int, int]:
+    """(messages visible, messages delayed) on the queue."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"]
+    found = client.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return int(found[names[0]]), int(found[names[1]])
+
+
+def test_while_the_breaker_is_open_the_schedule_enqueues_nothing_and_says_so(
+    services: Services, sqs: tuple[Any, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, url = sqs
+    _track(services, "NASDAQ:AAPL", "1d")
+    breaker = services.tradingview_guard.breaker
+    for _ in range(breaker.policy.threshold):
+        breaker.leave(FeedRefused("TradingView protocol error: rate limit exceeded"))
+
+    reply = _fire(EVERY_6H)
+
+    assert reply["enqueued"] == 0 and 290 <= reply["paused_for_s"] <= 300
+    assert _counts(client, url) == (0, 0)
+    assert "enqueued nothing" in caplog.text and "rate limit exceeded" in caplog.text
+
+
+def test_jobs_beyond_the_request_budget_are_spread_at_its_rate(
+    tmp_path: Path, sqs: tuple[Any, str]
+) -> None:
+    client, url = sqs
+    settings = Settings(
+        data_dir=tmp_path,
+        sync_queue_url=url,
+        tradingview_request_burst=5,
+        tradingview_requests_per_minute=60,
+    )
+    with Services(settings) as paced:
+        previous = use_services(paced)
+        try:
+            for n in range(8):
+                _track(paced, f"NASDAQ:P{n}", "1d")
+            reply = _fire(EVERY_6H)
+        finally:
+            use_services(previous)
+
+    assert reply["enqueued"] == 8
+    assert _counts(client, url) == (5, 3)  # the rest arrive one a second

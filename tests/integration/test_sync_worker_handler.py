@@ -13,6 +13,7 @@ from adapters.queue.sqs import SqsSyncQueue
 from application.background import SyncJob
 from config.settings import Settings
 from domain.bars import SeriesKey
+from domain.errors import FeedRefused
 from domain.intervals import Interval
 from domain.series import SyncState
 from domain.symbols import Symbol
@@ -137,3 +138,38 @@ def test_an_unreachable_feed_reports_only_that_record_for_retry(
     assert failures == {record["messageId"] for record in event["Records"]}
     status = container.store.get_status(AAPL)
     assert status is not None and status.error_code == "feed_unavailable"
+
+
+def _open_breaker(services: Services) -> None:
+    breaker = services.tradingview_guard.breaker
+    for _ in range(breaker.policy.threshold):
+        breaker.leave(FeedRefused("TradingView refused the websocket handshake with HTTP 429"))
+
+
+def _counts(client: Any, url: str) -> tuple[int, int]:
+    """(messages visible, messages delayed) on the queue."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"]
+    found = client.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return int(found[names[0]]), int(found[names[1]])
+
+
+def test_a_job_held_back_by_the_open_breaker_goes_back_on_the_queue_for_later(
+    tmp_path: Path, sqs: tuple[Any, str], simulator: RunningSimulator
+) -> None:
+    client, url = sqs
+    settings = Settings(data_dir=tmp_path, tradingview_url=simulator.url, sync_queue_url=url)
+    with Services(settings) as services:
+        previous = use_services(services)
+        try:
+            _open_breaker(services)
+            before = simulator.simulator.stats.connections_opened
+            SqsSyncQueue(url, client).enqueue(_job(AAPL))
+
+            failures = _invoke(_delivered_batch(client, url))
+
+            assert failures == set()  # consumed: it went back as a new, delayed message
+            assert _counts(client, url) == (0, 1)
+            assert services.store.get_status(AAPL) is None  # it never ran: nothing to record
+            assert simulator.simulator.stats.connections_opened == before
+        finally:
+            use_services(previous)
