@@ -139,7 +139,8 @@ class FileTokenStore:
             else:
                 record[name] = value
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
+            writer = f"{os.getpid()}.{threading.get_ident()}"
+            temporary = self._path.with_name(f"{self._path.name}.{writer}.tmp")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as file:
                 file.write(orjson.dumps(record))

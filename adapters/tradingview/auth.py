@@ -170,15 +170,24 @@ class TradingViewAuth:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout + WAIT_POLL_S
         while True:
-            self._raise_if_backing_off()
+            kept = self._while_backing_off(held)
+            if kept is not None:
+                return kept
             lock = store.try_lock(self._timeout + 5.0)
             if lock is not None:
                 try:
                     held = store.read()
                     if held is not None and self._fresh(held):
                         return held.token  # another caller signed in meanwhile
-                    self._raise_if_backing_off()
-                    return await self._sign_in_and_keep(username)
+                    kept = self._while_backing_off(held)
+                    if kept is not None:
+                        return kept
+                    try:
+                        return await self._sign_in_and_keep(username)
+                    except DomainError:
+                        if held is not None and held.valid(self._clock()):
+                            return held.token  # the refresh failed; the old one still works
+                        raise
                 finally:
                     lock.release()
             if held is not None and held.valid(self._clock()):
@@ -196,11 +205,15 @@ class TradingViewAuth:
     def _fresh(self, held: SignedInToken) -> bool:
         return held.usable(self._clock(), refresh_margin(held.expires_at - held.issued_at))
 
-    def _raise_if_backing_off(self) -> None:
+    def _while_backing_off(self, held: SignedInToken | None) -> str | None:
+        """While sign-ins back off: the kept token as long as it is valid (a refresh that
+        failed leaves it in use), else the back-off's error. ``None``: no back-off."""
         backoff = self.store.backoff()
         now = self._clock()
         if backoff is None or not backoff.active(now):
-            return
+            return None
+        if held is not None and held.valid(now):
+            return held.token
         wait = backoff.until - now
         message = (
             f"not signing in to TradingView as {self.username!r} for another {wait:.0f}s "

@@ -8,7 +8,12 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from adapters.tradingview.auth import SIGNIN_URL, TradingViewAuth, clear_token_cache
+from adapters.tradingview.auth import (
+    SIGNIN_URL,
+    TradingViewAuth,
+    clear_token_cache,
+    token_expiry,
+)
 from config.settings import Settings
 from domain.errors import AuthenticationRejected, FeedUnavailable
 from domain.signin import SignInPolicy
@@ -155,4 +160,61 @@ async def test_non_json_reply_is_rejected_sign_in() -> None:
     )
 
     with pytest.raises(AuthenticationRejected, match="HTTP 403"):
+        await auth.token()
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    import base64
+    import json
+
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS512'})}.{part(claims)}.c2ln"
+
+
+def test_a_tokens_expiry_is_its_exp_claim_else_the_default_life() -> None:
+    assert token_expiry(_jwt({"exp": 5000}), 1000.0, 3600.0) == 5000.0
+    assert token_expiry(_jwt({"user": "quant"}), 1000.0, 3600.0) == 4600.0
+    assert token_expiry("not-a-jwt", 1000.0, 3600.0) == 4600.0
+    assert token_expiry("a.%%%.c", 1000.0, 3600.0) == 4600.0
+
+
+async def test_the_token_is_refreshed_shortly_before_its_exp() -> None:
+    now = [1000.0]
+    issued = iter([_jwt({"exp": 2000}), _jwt({"exp": 9000})])
+
+    def signin(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"user": {"auth_token": next(issued)}})
+
+    auth = TradingViewAuth(
+        username="quant", password=PASSWORD, transport=httpx.MockTransport(signin),
+        clock=lambda: now[0],
+    )  # fmt: skip
+    first = await auth.token()
+    now[0] = 1899.0  # a tenth of its life (100 s) before it expires: still used
+    assert await auth.token() == first
+    now[0] = 1901.0
+    assert await auth.token() != first
+
+
+async def test_a_failed_refresh_keeps_the_old_token_while_it_is_valid() -> None:
+    now = [1000.0]
+    replies = iter(
+        [
+            httpx.Response(200, json={"user": {"auth_token": _jwt({"exp": 2000})}}),
+            httpx.Response(429, text="slow down"),
+        ]
+    )
+    auth = TradingViewAuth(
+        username="quant", password=PASSWORD,
+        transport=httpx.MockTransport(lambda _: next(replies)), clock=lambda: now[0],
+    )  # fmt: skip
+    first = await auth.token()
+    now[0] = 1950.0  # due for a refresh, which TradingView throttles
+
+    assert await auth.token() == first
+    assert await auth.token() == first  # backing off: no second attempt
+    now[0] = 2000.0
+    with pytest.raises(FeedUnavailable, match="not signing in"):
         await auth.token()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from application.guardrails import GuardedFeed
 from application.quote_ports import StateBatch
 from application.quotes import QuoteNotFound
 from config.settings import Settings
@@ -83,3 +84,22 @@ def test_a_store_that_cannot_open_still_reports_its_backend(tmp_path: Path) -> N
 
 def settings_path(data_dir: Path) -> Path:
     return (data_dir / "bars.sqlite3").resolve()
+
+
+async def test_syncs_and_the_streamer_go_through_one_guard_and_one_token_store(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path, tradingview_username="quant", tradingview_password=SecretStr("pw")
+    )
+    with Services(settings) as services:
+        guard = services.tradingview_guard
+        inline, queued = services.feed, services.queued_feed
+        assert isinstance(inline, GuardedFeed) and isinstance(queued, GuardedFeed)
+        assert inline.guard is guard and queued.guard is guard
+        assert inline.budget_wait == 0  # a client waiting is answered 429 at once
+        assert queued.budget_wait == settings.tradingview_queued_budget_wait
+        assert guard.breaker.backend == "in-process"
+        assert services.tradingview_auth.store.backend == "file"  # shared with the CLI
+        async with streamer_parts(services)(StreamerConfig()) as parts:
+            assert parts.guard is guard
