@@ -18,6 +18,7 @@ from application.health import (
     check_feed,
     check_store,
 )
+from application.quotes import FeedStatus
 from functions.api.app import API_VERSION, OPS_TAG, app
 from functions.api.models.responses import HealthResponse
 from functions.api.routes.openapi_responses import COMMON_ERRORS, responses
@@ -58,11 +59,15 @@ def _shown(detail: str | None) -> str | None:
 def get_health() -> Response[str]:
     services = get_services()
     breaker = services.tradingview_guard.breaker
+
+    def feed_status() -> FeedStatus:
+        return services.quotes.status()  # opening the quote state may be what fails
+
     health = assess(
         check_store(lambda: services.store, services.store_backend),
         check_cache(services.cache),
         breaker=check_breaker(breaker.view, breaker.backend),
-        feed=check_feed(services.quotes.status, services.quote_state_backend),
+        feed=check_feed(feed_status, services.quote_state_backend),
     )
     shown = {name: _shown(check.detail) for name, check in health.checks.items()}
     if health.overall is Overall.UNAVAILABLE:
