@@ -87,7 +87,7 @@ def check_feed(status: Callable[[], FeedStatus], backend: str) -> Check:
         "last_error_at": found.last_error_at,
     }
     ok = found.connected or not found.running
-    detail = found.disconnected_reason if not found.connected else None
+    detail = None if ok else found.disconnected_reason
     return Check(ok=ok, backend=backend, detail=detail, facts=facts)
 
 
