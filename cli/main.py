@@ -8,8 +8,9 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from application.queries import MAX_QUERY_LIMIT, iso_utc, read_bars
+from application.queries import CLI_FIELDS, MAX_QUERY_LIMIT, iso_utc, read_bars
 from application.query_dates import end_epoch, start_epoch
 from application.sync import SyncRequest, sync_series
 from cli.output import FORMATS, write_bars
@@ -17,7 +18,7 @@ from cli.progress import SyncProgress
 from cli.run_command import add_run_command
 from config.settings import Settings
 from domain.bars import SeriesKey
-from domain.errors import DomainError
+from domain.errors import DomainError, SeriesNotTracked
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from streamer.cli import add_streamer_command
@@ -64,16 +65,20 @@ def _cmd_bars(args: argparse.Namespace, settings: Settings) -> int:
         bars = read_bars(
             services.store,
             key,
-            start=start_epoch(args.start, "start"),
-            end=end_epoch(args.end, "end"),
+            start=start_epoch(args.start, CLI_FIELDS.start),
+            end=end_epoch(args.end, CLI_FIELDS.end),
             limit=args.limit,
+            fields=CLI_FIELDS,
+        )
+        tracked = bool(bars) or services.store.get_status(key) is not None
+    if not tracked:
+        # In every format: an empty CSV or JSON list would read as "tracked, no bars here".
+        raise SeriesNotTracked(
+            f"no bars stored for {key}; "
+            f"run: pocketquant sync {key.symbol} --interval {key.interval}"
         )
     if not bars and args.format == "table":
-        print(
-            f"no bars stored for {key}; "
-            f"run: pocketquant sync {key.symbol} --interval {key.interval}",
-            file=sys.stderr,
-        )
+        print(f"error: no bars of {key} in that range", file=sys.stderr)
         return EXIT_FAILURE
     write_bars(bars, args.format, sys.stdout)
     return 0
@@ -93,8 +98,18 @@ def _cmd_simulator(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, failing as every other failure of the command does: ``error: …`` on
+    stderr and status 1 (argparse's own is ``pocketquant sync: error: …`` and status 2).
+    Its sub-command parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILURE, f"error: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pocketquant", description="Market data from TradingView: sync, store, serve."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at PQ_LOG_LEVEL")

@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 import logging
 import signal
+import sys
 import threading
 from datetime import UTC, datetime
 from types import FrameType
@@ -123,7 +124,10 @@ def run_local_stack(args: argparse.Namespace, settings: Settings) -> int:
     try:
         stack = LocalStack(settings, options).start()
     except OSError as error:
-        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}; try --port")
+        print(
+            f"error: cannot listen on {args.host}:{args.port}: {error.strerror}; try --port",
+            file=sys.stderr,
+        )
         return 1
     try:
         print("\n".join(describe(stack)), flush=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config import timeouts
+
 TRADINGVIEW_URL = "wss://data.tradingview.com/socket.io/websocket?from=chart&type=chart"
 
 
@@ -29,7 +31,15 @@ class Settings(BaseSettings):
     tradingview_secret_arn: str | None = Field(
         None, description="Secrets Manager ARN holding TradingView credentials (on AWS)."
     )
-    tradingview_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a reply.")
+    tradingview_timeout: float = Field(
+        timeouts.TRADINGVIEW_REPLY_TIMEOUT_S, gt=0, description="Seconds to wait for a reply."
+    )
+    sync_deadline: float = Field(
+        timeouts.INLINE_SYNC_DEADLINE_S,
+        gt=0,
+        le=timeouts.INLINE_SYNC_DEADLINE_S,
+        description="Seconds an inline sync may fetch before it gives up (503).",
+    )
     api_key: SecretStr | None = Field(None, description="Required x-api-key locally when set.")
     event_bus_name: str | None = Field(None, description="EventBridge bus; in-process if unset.")
     sync_queue_url: str | None = Field(None, description="SQS queue of background sync jobs.")

@@ -114,4 +114,4 @@ def test_run_on_a_busy_port_says_so(tmp_path: Path) -> None:
         )
 
     assert result.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stdout
+    assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr

@@ -57,7 +57,7 @@ async def test_second_sync_is_incremental_with_overlap_and_adds_no_duplicates() 
         clock=lambda: now + 2 * 3600,
     )
     _, _, n_bars, since = feed.requests[-1]
-    assert since == T0 + (49 - OVERLAP_BARS) * 3600
+    assert since == T0 + (49 - (OVERLAP_BARS - 1)) * 3600  # the 3rd newest stored bar
     assert n_bars < 20
     assert result.incremental and result.new_bars == 2 and result.total_bars == 52
 
