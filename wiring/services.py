@@ -20,6 +20,7 @@ from application.quote_ports import (
     QuoteStateReader,
     SubscriptionStore,
 )
+from domain.bars import SeriesKey
 from domain.ports import BarStore, EventPublisher, MarketDataFeed
 from wiring import secrets, stores
 
@@ -182,9 +183,13 @@ class Services:
                 return RedisQueryCache(client)
             from adapters.cache.memory_cache import InProcessQueryCache
 
+            def store_version(key: SeriesKey) -> int:
+                # Opened on first lookup, not here: health checks the cache apart from it.
+                return self.store.series_version(key)
+
             # Without Redis nothing tells this process of another's writes: the store's
             # version of each series does, read on each lookup.
-            return InProcessQueryCache(store_version=self.store.series_version)
+            return InProcessQueryCache(store_version=store_version)
 
         return self._get("cache", build)
 
