@@ -171,7 +171,7 @@ def test_a_failure_on_the_last_receive_is_recorded_as_dead_lettered(
         use_services(previous)
         container.close()
 
-    assert status.status is SyncState.FAILED
+    assert status is not None and status.status is SyncState.FAILED
     assert status.error_message is not None
     assert f"{job.job_id} failed {SYNC_MAX_RECEIVES} times and was dead-lettered" in (
         status.error_message
