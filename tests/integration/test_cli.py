@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,6 +202,17 @@ async def test_dropped_connection_fails_cleanly_and_keeps_stored_bars(
         (("bars", "NASDAQ:AAPL", "--limit", "9999"), "limit"),
         (("bars", "NASDAQ:AAPL", "--start", "yesterday"), "start"),
         (("bars", "NASDAQ:AAPL"), "no bars stored"),
+        (("bars", "NASDAQ:AAPL", "--end", "soon"), "--end: 'soon' is not an ISO 8601"),
+        (
+            ("bars", "NASDAQ:AAPL", "--start", "2024-03-02", "--end", "2024-03-01"),
+            "--start: must not be after --end",
+        ),
+        (("bars", "NASDAQ:AAPL", "--format", "json"), "error: no bars stored for NASDAQ:AAPL@1d"),
+        (("bars", "NASDAQ:AAPL", "--format", "csv"), "error: no bars stored for NASDAQ:AAPL@1d"),
+        (("sync",), "error: the following arguments are required: symbol"),
+        (("sync", "NASDAQ:AAPL", "--bars", "many"), "error: argument --bars: invalid int"),
+        (("bars", "NASDAQ:AAPL", "--format", "xml"), "error: argument --format: invalid choice"),
+        (("nosuchcommand",), "error: argument command: invalid choice"),
     ],
 )
 async def test_bad_input_gives_a_message_and_status_1(
@@ -209,3 +221,24 @@ async def test_bad_input_gives_a_message_and_status_1(
     result = await pocketquant(simulator, data_dir, *args)
     assert result.code == 1
     assert names in result.err and "Traceback" not in result.err
+    assert result.out == ""  # nothing a pipe would take for bars
+    assert ": error:" not in result.err  # not argparse's "pocketquant sync: error:"
+    assert result.err.splitlines()[-1].startswith("error: ")
+
+
+async def test_the_progress_ends_on_the_count_the_result_gives(
+    simulator: Simulator, data_dir: Path
+) -> None:
+    """An incremental sync asks TradingView for more than it keeps (calendar time
+    over-counts a session market's bars): the progress counts what it keeps."""
+    first = await pocketquant(simulator, data_dir, "sync", "NASDAQ:AAPL", "--bars", "300")
+    assert first.code == 0, first.err
+    again = await pocketquant(simulator, data_dir, "sync", "NASDAQ:AAPL")
+
+    assert again.code == 0, again.err
+    synced = re.search(r"([\d,]+) bars synced", again.out)
+    assert synced, again.out
+    progress = [line for line in again.err.splitlines() if line.startswith("sync NASDAQ:AAPL")]
+    last = progress[-1]
+    assert last.endswith(f": {synced.group(1)}/{synced.group(1)} bars"), (last, again.out)
+    assert synced.group(1) == "3"  # the overlap: three stored bars fetched again
