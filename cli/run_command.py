@@ -77,6 +77,7 @@ def describe(stack: LocalStack) -> list[str]:
         f"  health     {url}/health",
         f"  store      {_backend(store.backend)}, {store.location}",
         f"  cache      {_backend(cache.backend)}",
+        *_queue_lines(stack),
         f"  feed       {_feed_line(stack)}",
         f"  events     {settings.event_bus_name or 'in-process (logged)'}",
         "  API key    "
@@ -93,6 +94,15 @@ def describe(stack: LocalStack) -> list[str]:
     )
     lines.append("Ctrl-C stops it.")
     return lines
+
+
+def _queue_lines(stack: LocalStack) -> list[str]:
+    queue = stack.queue
+    if queue is None:
+        return []
+    waiting = queue.waiting()
+    left = f" ({waiting} left from before, being worked)" if waiting else ""
+    return [f"  jobs       SQLite, {queue.path}{left}"]
 
 
 def _is_loopback(host: str) -> bool:

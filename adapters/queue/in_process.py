@@ -95,6 +95,10 @@ class InProcessSyncQueue:
         for job in jobs:
             self.enqueue(job)
 
+    def waiting(self) -> int:
+        """Jobs queued or running (a restart finds those the last process left)."""
+        return self._jobs.count(JobState.QUEUED, JobState.RUNNING)
+
     def latest_jobs(self) -> Mapping[SeriesKey, JobView]:
         return self._jobs.latest_jobs()
 
@@ -102,7 +106,7 @@ class InProcessSyncQueue:
         """Wait until no job is queued or running; False when ``timeout`` ran out."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self._jobs.count(JobState.QUEUED, JobState.RUNNING):
+            while self.waiting():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -126,7 +130,7 @@ class InProcessSyncQueue:
                 timeout,
             )
             return
-        waiting = self._jobs.count(JobState.QUEUED, JobState.RUNNING)
+        waiting = self.waiting()
         if waiting:
             logger.info("%d sync job(s) stay queued for the next start in %s", waiting, self.path)
         self._jobs.close()

@@ -65,6 +65,7 @@ def test_run_serves_syncs_and_stops_cleanly(
     assert f"PocketQuant is running at {url}" in output
     assert f"{url}/docs" in output
     assert "TradingView simulator at ws://127.0.0.1:" in output
+    assert "  jobs       SQLite, " in output and "sync_jobs.sqlite3" in output
     assert "stopped." in output
     assert "Traceback" not in output
     assert '{"_aws"' not in output  # no EMF metric lines without --metrics
