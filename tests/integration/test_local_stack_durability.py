@@ -46,8 +46,9 @@ def _finished_statuses(data_dir: Path) -> int:
     return int(count)
 
 
-def test_ten_queued_jobs_survive_kill_9_and_are_all_worked_after_a_restart(
-    tmp_path: Path, stacks: list[StackProcess]
+@pytest.mark.parametrize("stop", ["kill -9", "SIGTERM"])
+def test_ten_queued_jobs_survive_the_stop_and_are_all_worked_after_a_restart(
+    tmp_path: Path, stacks: list[StackProcess], stop: str
 ) -> None:
     data_dir = tmp_path / "data"
     first = StackProcess.start(data_dir, tmp_path / "first.log")
@@ -67,9 +68,20 @@ def test_ten_queued_jobs_survive_kill_9_and_are_all_worked_after_a_restart(
             assert accepted.status_code == 202, accepted.text
             job_ids[interval] = accepted.json()["job_id"]
 
-    first.kill()
-    worked_before_the_kill = _finished_statuses(data_dir)
-    assert worked_before_the_kill < len(INTERVALS), "every job finished before the kill"
+    if stop == "kill -9":
+        first.kill()
+    else:
+        assert first.stop() == 0
+        assert "stay queued for the next start" in first.output()
+    worked_before_the_stop = _finished_statuses(data_dir)
+    assert worked_before_the_stop < len(INTERVALS), "every job finished before the stop"
+    jobs = SqliteJobTable(data_dir / JOBS_FILE)
+    try:
+        assert jobs.count(*JobState) == len(INTERVALS)  # every accepted job is on disk
+        if stop == "SIGTERM":  # the job being worked was finished, none left running
+            assert jobs.count(JobState.RUNNING) == 0
+    finally:
+        jobs.close()
 
     second = StackProcess.start(data_dir, tmp_path / "second.log")
     stacks.append(second)
@@ -95,8 +107,9 @@ def test_ten_queued_jobs_survive_kill_9_and_are_all_worked_after_a_restart(
             assert series["status"] == "ok" and series["bar_count"] > 0, series
         else:
             assert series["status"] == "failed" and "dead-lettered" in series["error_message"]
-    assert "running when the last process ended" in second.output()
-    assert "Traceback" not in second.output()
+    if stop == "kill -9":
+        assert "running when the last process ended" in second.output()
+    assert "Traceback" not in first.output() + second.output()
 
 
 def test_a_cli_sync_in_another_process_is_seen_by_the_stacks_next_read(
