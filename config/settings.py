@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     event_bus_name: str | None = Field(None, description="EventBridge bus; in-process if unset.")
     sync_queue_url: str | None = Field(None, description="SQS queue of background sync jobs.")
     log_level: str = Field("INFO", description="Log level of every component.")
+    stream_url: str | None = Field(
+        None,
+        description="The stream's ws:// or wss:// URL the chart page connects to; "
+        "the page's own host's /stream when unset.",
+    )
 
     @property
     def sqlite_path(self) -> Path:
