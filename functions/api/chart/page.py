@@ -90,7 +90,7 @@ def _interval_options(selected: Interval) -> str:
     """The picker's options; ``data-intraday`` tells the page to show times of day."""
     return "".join(
         f'<option value="{i.value}"{" data-intraday" if i.is_intraday else ""}'
-        f'{" selected" if i is selected else ""}>{i.value}</option>'
+        f"{' selected' if i is selected else ''}>{i.value}</option>"
         for i in Interval
     )
 

@@ -8,7 +8,7 @@ data; everything it draws comes through those calls.
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -18,11 +18,13 @@ from application.queries import MAX_QUERY_LIMIT
 from domain.intervals import Interval
 from functions.api.app import MARKET_DATA_TAG, app
 from functions.api.chart.assets import ChartAssetsMissing
-from functions.api.chart.page import render
 from functions.api.error_handlers import error_response, handles
 from functions.api.models.fields import NAME_PATTERN
 from functions.common.errors import ErrorBody
 from functions.common.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 _NAME = NAME_PATTERN.removeprefix("^").removesuffix("$")
 SYMBOL_PATTERN = f"^{_NAME}:{_NAME}$"
@@ -31,7 +33,7 @@ DEFAULT_SYMBOL = "NASDAQ:AAPL"
 HTML = "text/html; charset=utf-8"
 
 
-def _error(description: str) -> dict[str, Any]:
+def _error(description: str) -> OpenAPIResponse:
     return {"description": description, "content": {"application/json": {"model": ErrorBody}}}
 
 
@@ -57,6 +59,9 @@ def get_chart_page(
     ] = DEFAULT_SYMBOL,
     interval: Annotated[Interval, Query()] = Interval.D1,
 ) -> Response[str]:
+    # The page's module, and the 200 KB it reads, wait for the first visit.
+    from functions.api.chart.page import render
+
     page = render(
         symbol.upper(),
         interval,
