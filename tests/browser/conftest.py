@@ -1,7 +1,8 @@
-"""Fixtures of the browser tests: one chromium per session, fresh storage per test.
+"""Fixtures of the browser tests: one chromium per module, fresh storage per test.
 
-The local stack installs its services for the whole process, so each test module runs one
-stack at a time (module scope), never two at once.
+Playwright's sync API keeps an event loop running in the main thread while it is open, which
+would stop every asyncio test after it: the browser closes with its module. The local stack
+installs its services for the whole process, so each module runs one stack at a time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext
 from tests.browser.harness import chromium, new_context
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with chromium() as running:
         yield running
