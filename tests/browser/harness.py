@@ -38,6 +38,8 @@ VIEWPORT = {"width": 1200, "height": 640}
 API_KEY = "chart-page-test-key"
 WAIT_MS = 15_000
 """How long a test waits for the page to show what it expects."""
+# Predicates given to page.wait_for_function are written as functions ("() => …"): a bare
+# expression is evaluated with eval, which the page's Content-Security-Policy forbids.
 
 RECORD_POLICY_VIOLATIONS = """
 window.__policyViolations = [];

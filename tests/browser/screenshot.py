@@ -38,7 +38,7 @@ def take(output: Path) -> int:
             enter_key(page)
             count = drawn_bar_count(page)
             page.wait_for_function(
-                "document.getElementById('chart-page').dataset.live !== 'connecting'"
+                "() => document.getElementById('chart-page').dataset.live !== 'connecting'"
             )
             page.mouse.move(0, 0)
             output.parent.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,9 @@ def test_a_series_never_synced_is_synced_from_the_page(
     page.click("#sync-button")
 
     page.locator("#sync-offer").wait_for(state="hidden")
-    page.wait_for_function("Number(document.getElementById('chart-page').dataset.barCount) > 0")
+    page.wait_for_function(
+        "() => Number(document.getElementById('chart-page').dataset.barCount) > 0"
+    )
     assert drawn_bar_count(page) == demo.bar_count(MSFT, "1d")
 
 
