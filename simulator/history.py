@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.bar_time import Period
 from domain.intervals import Interval, IntervalKind
 from domain.sessions import TradingSession
 from simulator.listing import Listing
 from simulator.market import BLOCK, Market, Part
-from domain.bar_time import Period
 from simulator.timeline import Timeline, day_periods
 from simulator.trades import Agg, combine
 
