@@ -1,10 +1,11 @@
 """The symbols the simulator knows, with the metadata TradingView sends for them.
 
-Where a real capture (``/work/shared/tradingview-captures``, SOURCES.md) shows a ticker's
-``symbol_resolved`` or quote, its session, subsessions, holidays, corrections, zone,
-``pricescale``/``minmov``, type and currency are copied from it, and the comment beside the
-entry names the capture; ``tests/integration/test_simulator_captures.py`` holds them to it.
-Other entries follow the same shapes with the exchange's published hours.
+Where a real capture (``shared/tradingview-captures`` beside the repository; its SOURCES.md
+lists them) shows a ticker's ``symbol_resolved`` or quote, its session, subsessions,
+holidays, corrections, zone, ``pricescale``/``minmov``, type and currency are copied from
+it, and the comment beside the entry names the capture;
+``tests/integration/test_simulator_captures.py`` holds them to it. Other entries follow the
+same shapes with the exchange's published hours.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Days without a session, in TradingView's ``session_holidays`` format (``YYYYMMDD,…``).
 
-The lists TradingView sends are copied here verbatim where a capture holds them
-(``/work/shared/tradingview-captures``, SOURCES.md); later years come from the exchanges'
-own calendars and are marked as such.
+The lists TradingView sends are copied here verbatim where a capture holds them (the
+captures in ``shared/tradingview-captures`` beside the repository); later years come from
+the exchanges' own calendars and are marked as such.
 """
 
 from __future__ import annotations

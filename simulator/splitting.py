@@ -60,6 +60,20 @@ class _Fit:
         return int(value + 0.5)
 
 
+def _bridge(start: int, end: int, count: int, scale: float, rng: Random) -> list[float]:
+    """``count + 1`` points of a random walk from ``start`` to ``end`` (exactly both)."""
+    rand = rng.random
+    walk = [0.0]
+    total = 0.0
+    for _ in range(count):
+        total += (rand() - 0.5) * scale * 3.4  # about ``scale`` per step
+        walk.append(total)
+    drift = (end - start - total) / count
+    points = [start + w + drift * i for i, w in enumerate(walk)]
+    points[0], points[count] = float(start), float(end)
+    return points
+
+
 def split_bar(parent: Agg, count: int, rng: Random, reserve: Sequence[int] | None) -> list[Agg]:
     """``count`` consecutive parts of ``parent``; ``reserve`` is each part's least volume
     (``None`` when the symbol has no volume: every part's volume is 0)."""
@@ -68,14 +82,7 @@ def split_bar(parent: Agg, count: int, rng: Random, reserve: Sequence[int] | Non
     o, h, l, c, v = parent  # noqa: E741 - the usual names of a bar's figures
     scale = max(h - l, 1) * 0.5 / math.sqrt(count)
     rand = rng.random
-    walk = [0.0]
-    total = 0.0
-    for _ in range(count):
-        total += (rand() - 0.5) * scale * 3.4
-        walk.append(total)
-    drift = (c - o - total) / count
-    points = [o + w + drift * i for i, w in enumerate(walk)]
-    points[0], points[count] = float(o), float(c)
+    points = _bridge(o, c, count, scale, rng)
     highs = [max(points[i], points[i + 1]) + scale * rand() for i in range(count)]
     lows = [min(points[i], points[i + 1]) - scale * rand() for i in range(count)]
     top, bottom = max(o, c), min(o, c)

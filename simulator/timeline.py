@@ -89,7 +89,7 @@ class Timeline:
                 windows = self.session.windows(date.fromordinal(ordinal))
                 relative = tuple((a - base, b - base) for a, b in windows)
                 self._relative[key] = relative
-            result = tuple((a + base, b + base) for a, b in relative)
+            result = tuple([(a + base, b + base) for a, b in relative])
         self._days[ordinal] = result
         return result
 
