@@ -178,6 +178,7 @@ _LISTINGS: list[Listing] = [
     *(_us_stock(row, "fund", ("etf",)) for row in _US_FUNDS),
     # SP:SPX: everything as its symbol_resolved of 2023-06-11 (session 0930-1610, ohlcv:
     # its daily bars carry volume, in whole millions); description and typespecs as its quote.
+    # No 1-minute SPX capture: its prints end with the 16:00 minute, as NASDAQ:NDX's do.
     Listing(
         exchange="SP",
         ticker="SPX",
