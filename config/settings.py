@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     event_bus_name: str | None = Field(None, description="EventBridge bus; in-process if unset.")
     sync_queue_url: str | None = Field(None, description="SQS queue of background sync jobs.")
     log_level: str = Field("INFO", description="Log level of every component.")
+    api_key_usage_plan_id: str | None = Field(
+        None, description="On AWS: the usage plan whose API keys the stream's $connect accepts."
+    )
+    stream_management_url: str | None = Field(
+        None, description="On AWS: the stream stage's API Gateway Management API endpoint."
+    )
 
     @property
     def sqlite_path(self) -> Path:
