@@ -1,14 +1,18 @@
-"""Background syncs: a job description and the queue port it travels through.
+"""Background syncs: a job description, its message body, and the queue port it travels
+through.
 
 The API enqueues a ``SyncJob`` and answers 202 at once; a worker (the ``sync-worker``
-Lambda on SQS, or an in-process worker locally) runs ``sync_series`` for it later.
+Lambda on SQS, or an in-process worker locally) runs ``sync_series`` for it later. A job
+crosses a queue as a JSON body (``to_body`` / ``from_body``).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from application.sync import SyncRequest
 from domain.bars import SeriesKey
@@ -61,6 +65,30 @@ class SyncJob:
         job.sync_request()  # every rule of a sync request holds, or InvalidInput
         return job
 
+    def to_body(self) -> str:
+        """The job as a queue message body (compact JSON)."""
+        return json.dumps(self.to_message(), separators=(",", ":"))
+
+    @classmethod
+    def from_body(cls, body: str) -> SyncJob:
+        """The job in a message ``body``; ``MalformedJob`` says what is wrong with it."""
+        try:
+            message: Any = json.loads(body)
+        except json.JSONDecodeError as error:
+            raise MalformedJob(f"the message body is not JSON: {error}") from None
+        if not isinstance(message, dict):
+            raise MalformedJob("the message body is not a JSON object")
+        try:
+            return cls.from_message(message)
+        except InvalidInput as error:
+            raise MalformedJob(error.message) from None
+
+
+class MalformedJob(DomainError):
+    """A queue message is not a sync job."""
+
+    code = "malformed_job"
+
 
 class QueueUnavailable(DomainError):
     """No queue is configured here, or it refused the job."""
@@ -75,3 +103,19 @@ class SyncQueue(Protocol):
     """
 
     def enqueue(self, job: SyncJob) -> None: ...
+
+
+@runtime_checkable
+class BatchSyncQueue(Protocol):
+    """A queue that takes many jobs per call (SQS: ten per request)."""
+
+    def enqueue_many(self, jobs: Sequence[SyncJob]) -> None: ...
+
+
+def enqueue_all(queue: SyncQueue, jobs: Sequence[SyncJob]) -> None:
+    """Every job, in as few calls as the queue allows."""
+    if isinstance(queue, BatchSyncQueue):
+        queue.enqueue_many(jobs)
+        return
+    for job in jobs:
+        queue.enqueue(job)

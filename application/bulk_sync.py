@@ -12,13 +12,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.sync import SyncRequest, SyncResult, sync_series
+from domain.bars import SeriesKey
 from domain.errors import DomainError
+from domain.intervals import Interval
 from domain.ports import BarStore, EventPublisher, MarketDataFeed
+from domain.symbols import Symbol
 
 logger = logging.getLogger(__name__)
 
 MAX_BULK_SYMBOLS = 50
 DEFAULT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class BulkSyncRequest:
+    """Sync ``symbols`` at one interval, each as ``SyncRequest`` would."""
+
+    symbols: tuple[Symbol, ...]
+    interval: Interval
+    n_bars: int = 5000
+    full: bool = False
+
+    def requests(self) -> list[SyncRequest]:
+        """One request per series, repeats dropped (see ``unique_requests``)."""
+        return unique_requests(
+            [
+                SyncRequest(SeriesKey(symbol, self.interval), n_bars=self.n_bars, full=self.full)
+                for symbol in self.symbols
+            ]
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Is each dependency usable right now? The store decides availability; the cache only
-degrades service (reads fall back to the store)."""
+degrades service (reads fall back to the store). ``detail`` is the failure as raised:
+whoever shows it redacts it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 from application.bar_cache import CacheUnavailable, QueryCache
-from application.redaction import redact
 from domain.errors import DomainError
 from domain.ports import BarStore
 
@@ -37,7 +37,7 @@ def check_store(open_store: Callable[[], BarStore], backend: str) -> Check:
     try:
         open_store().ping()
     except DomainError as error:
-        return Check(ok=False, backend=backend, detail=redact(error.message))
+        return Check(ok=False, backend=backend, detail=error.message)
     return Check(ok=True, backend=backend)
 
 
@@ -45,7 +45,7 @@ def check_cache(cache: QueryCache) -> Check:
     try:
         cache.ping()
     except CacheUnavailable as error:
-        return Check(ok=False, backend=cache.backend, detail=redact(str(error)))
+        return Check(ok=False, backend=cache.backend, detail=str(error))
     return Check(ok=True, backend=cache.backend)
 
 

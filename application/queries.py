@@ -31,15 +31,3 @@ def read_bars(
 def iso_utc(epoch: int | float) -> str:
     """``2024-03-15T13:30:00Z``: the one time format of the API and CLI."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def bar_record(bar: Bar) -> dict[str, str | float | None]:
-    """A bar as the API's ``data`` items and ``pocketquant bars --format json`` show it."""
-    return {
-        "datetime": iso_utc(bar.time),
-        "open": bar.open,
-        "high": bar.high,
-        "low": bar.low,
-        "close": bar.close,
-        "volume": bar.volume,
-    }

@@ -12,17 +12,22 @@ Three kinds of state, each with its own lifetime:
 * a **control signal** tells the streamer that the desired state changed
   (``ControlNotifier`` / ``ControlListener``): Redis pub/sub, or an in-process signal. A lost
   signal only delays the change: the streamer also reconciles periodically.
+
+The quotes themselves come over a ``QuoteConnection`` (TradingView's quote session), which
+hands what it reads to the streamer's ``QuoteSink``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from domain.bars import Bar
 from domain.errors import DomainError
 from domain.intervals import Interval
+from domain.quotes import LatestQuote
+from domain.sessions import TradingSession
 from domain.symbols import Symbol
 
 
@@ -44,50 +49,6 @@ class DesiredQuotes:
 
 
 @dataclass(frozen=True, slots=True)
-class LatestQuote:
-    """The latest quote of one symbol, in the API's shape.
-
-    ``timestamp`` is the exchange's trade time (``lp_time``) in UTC epoch seconds; fields
-    TradingView did not send are ``None``. ``received_at`` is when the streamer got it.
-    """
-
-    symbol: str
-    exchange: str
-    timestamp: float | None = None
-    last_price: float | None = None
-    bid: float | None = None
-    ask: float | None = None
-    volume: float | None = None
-    change: float | None = None
-    change_percent: float | None = None
-    open_price: float | None = None
-    high_price: float | None = None
-    low_price: float | None = None
-    prev_close: float | None = None
-    received_at: float | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.exchange}:{self.symbol}"
-
-    def to_record(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _QUOTE_FIELDS}
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> LatestQuote:
-        get = record.get
-        return cls(
-            symbol=str(record["symbol"]),
-            exchange=str(record["exchange"]),
-            **{name: get(name) for name in _QUOTE_NUMBERS},
-        )
-
-
-_QUOTE_FIELDS = tuple(LatestQuote.__dataclass_fields__)
-_QUOTE_NUMBERS = _QUOTE_FIELDS[2:]
-
-
-@dataclass(frozen=True, slots=True)
 class StreamerStatus:
     """What the streamer reports about itself, written with every flush that changes it.
 
@@ -105,31 +66,6 @@ class StreamerStatus:
     unknown_symbols: Mapping[str, str] = field(default_factory=dict)
     reconnects: int = 0
     connected_since: float | None = None
-
-    def to_record(self) -> dict[str, Any]:
-        return {
-            "connected": self.connected,
-            "updated_at": self.updated_at,
-            "running": self.running,
-            "last_tick_at": self.last_tick_at,
-            "active_symbols": list(self.active_symbols),
-            "unknown_symbols": dict(self.unknown_symbols),
-            "reconnects": self.reconnects,
-            "connected_since": self.connected_since,
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> StreamerStatus:
-        return cls(
-            connected=bool(record.get("connected")),
-            updated_at=float(record.get("updated_at") or 0.0),
-            running=bool(record.get("running")),
-            last_tick_at=record.get("last_tick_at"),
-            active_symbols=tuple(record.get("active_symbols") or ()),
-            unknown_symbols=dict(record.get("unknown_symbols") or {}),
-            reconnects=int(record.get("reconnects") or 0),
-            connected_since=record.get("connected_since"),
-        )
 
 
 BarSlot = tuple[str, Interval]
@@ -222,3 +158,67 @@ class ControlListener(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class QuoteSink(Protocol):
+    """What a quote connection tells the streamer as messages arrive."""
+
+    def on_quote(self, name: str, update: dict[str, Any], received: float) -> None:
+        """The changed quote values of ``name`` (``EXCHANGE:TICKER``): the hot path."""
+        ...
+
+    def on_quote_refused(self, name: str, reason: str) -> None:
+        """The source will not quote ``name``."""
+        ...
+
+    async def on_resolved(self, symbol: Symbol, session: TradingSession) -> None:
+        """A ``resolve`` answered: the symbol's trading session."""
+        ...
+
+    def on_unresolvable(self, symbol: Symbol, reason: str) -> None:
+        """A ``resolve`` refused: the source does not know the symbol."""
+        ...
+
+
+class QuoteConnection(Protocol):
+    """One open connection to the quote source: a quote session for the subscribed symbols
+    and the resolution of their trading sessions. Methods raise ``FeedUnavailable`` (and
+    ``FeedProtocolError``, ``AuthenticationRejected``) when the connection fails."""
+
+    async def start(self) -> None:
+        """Create the sessions; the connection is usable once this returns."""
+        ...
+
+    async def add_symbols(self, symbols: Sequence[Symbol]) -> None: ...
+
+    async def remove_symbols(self, symbols: Sequence[Symbol]) -> None: ...
+
+    async def resolve(self, symbol: Symbol, now: float) -> None:
+        """Ask for ``symbol``'s trading session; the answer reaches the sink."""
+        ...
+
+    def resolving(self) -> set[Symbol]:
+        """Symbols asked for and not answered yet."""
+        ...
+
+    def expire_resolutions(self, older_than: float) -> list[Symbol]:
+        """Forget requests sent before ``older_than`` (so they can be asked again)."""
+        ...
+
+    async def read(
+        self, sink: QuoteSink, *, idle_timeout: float, clock: Callable[[], float]
+    ) -> None:
+        """Hand every message to ``sink``, stamped ``clock()`` as received, until the
+        connection fails (it raises then).
+
+        Silence with neither messages nor heartbeats for ``idle_timeout`` seconds is a
+        dead connection (``FeedUnavailable``).
+        """
+        ...
+
+    async def close(self) -> None: ...
+
+
+QuoteConnector = Callable[[], Awaitable[QuoteConnection]]
+"""Opens an authenticated quote connection (raises ``FeedUnavailable``,
+``AuthenticationRejected``)."""

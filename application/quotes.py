@@ -6,21 +6,19 @@ the streamer still picks the change up at its next periodic reconcile (within 30
 failed signal is logged, not returned as an error. Reads come from the hot state the
 streamer flushes (at most every 250 ms).
 
-Every result is a plain dataclass whose ``to_dict()`` is the JSON body of the route.
+Every result is a typed value (the latest quote is the domain's ``LatestQuote``); the API
+turns each into its body (``functions/api/models/quotes.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from application.queries import iso_utc
 from application.quote_ports import (
     ControlNotifier,
-    LatestQuote,
     QuoteStateReader,
     QuoteStateUnavailable,
     StreamerStatus,
@@ -29,6 +27,7 @@ from application.quote_ports import (
 from domain.bars import Bar
 from domain.errors import DomainError, InvalidInput
 from domain.intervals import Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 
 logger = logging.getLogger(__name__)
@@ -46,116 +45,40 @@ class QuoteNotFound(DomainError):
     code = "quote_not_found"
 
 
-def _iso(epoch: float | None) -> str | None:
-    return iso_utc(epoch) if epoch is not None else None
+@dataclass(frozen=True, slots=True)
+class BarInProgress:
+    """The bar of ``interval`` the streamer is building now for ``symbol``."""
+
+    symbol: Symbol
+    interval: Interval
+    bar: Bar
 
 
 @dataclass(frozen=True, slots=True)
-class QuoteView:
-    """``GET /quotes/latest/...``: ``timestamp`` is the exchange's trade time (ISO 8601 UTC)."""
-
-    symbol: str
-    exchange: str
-    timestamp: str | None
-    last_price: float | None
-    bid: float | None
-    ask: float | None
-    volume: float | None
-    change: float | None
-    change_percent: float | None
-    open_price: float | None
-    high_price: float | None
-    low_price: float | None
-    prev_close: float | None
-
-    @classmethod
-    def of(cls, quote: LatestQuote) -> QuoteView:
-        return cls(
-            symbol=quote.symbol,
-            exchange=quote.exchange,
-            timestamp=_iso(quote.timestamp),
-            last_price=quote.last_price,
-            bid=quote.bid,
-            ask=quote.ask,
-            volume=quote.volume,
-            change=quote.change,
-            change_percent=quote.change_percent,
-            open_price=quote.open_price,
-            high_price=quote.high_price,
-            low_price=quote.low_price,
-            prev_close=quote.prev_close,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class AllQuotesView:
-    """``GET /quotes/all``: the latest quote of every subscription that has one."""
-
-    count: int
-    data: list[QuoteView]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"count": self.count, "data": [quote.to_dict() for quote in self.data]}
-
-
-@dataclass(frozen=True, slots=True)
-class CurrentBarView:
-    """``GET /quotes/current-bar/...``: the bar being built now (``datetime`` = its open)."""
-
-    symbol: str
-    exchange: str
-    interval: str
-    datetime: str
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedStatusView:
-    """``GET /quotes/status``. ``running`` is what was asked for (start/stop); ``connected``
-    and ``active_symbols`` are what the streamer reports; ``unknown_symbols`` maps each
-    subscribed symbol TradingView refused to its reason."""
+class FeedStatus:
+    """The live feed. ``running`` is what was asked for (start/stop); ``connected``,
+    ``active_symbols`` and ``last_tick_at`` (exchange time, epoch seconds) are what a live
+    streamer reports; ``unknown_symbols`` maps each subscribed symbol TradingView refused
+    to its reason."""
 
     running: bool
     subscription_count: int
-    active_symbols: list[str]
-    connected: bool
-    last_tick_at: str | None
-    unknown_symbols: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    active_symbols: tuple[str, ...] = ()
+    connected: bool = False
+    last_tick_at: float | None = None
+    unknown_symbols: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
-class ControlView:
-    """The answer to start, stop, subscribe and unsubscribe."""
+class ControlResult:
+    """What start, stop, subscribe and unsubscribe did: the feed afterwards, whether the
+    request changed anything, and for a symbol whether it is now subscribed."""
 
     running: bool
     subscription_count: int
-    symbol: str | None = None
-    exchange: str | None = None
-    subscribed: bool | None = None
     changed: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "running": self.running,
-            "subscription_count": self.subscription_count,
-            "changed": self.changed,
-        }
-        if self.symbol is not None:
-            body.update(symbol=self.symbol, exchange=self.exchange, subscribed=self.subscribed)
-        return body
+    symbol: Symbol | None = None
+    subscribed: bool | None = None
 
 
 class QuoteService:
@@ -176,20 +99,19 @@ class QuoteService:
 
     # --- control ------------------------------------------------------------------------
 
-    def start(self) -> ControlView:
+    def start(self) -> ControlResult:
         before = self._subscriptions.desired()
         self._subscriptions.set_running(True)
         self._signal()
-        return ControlView(True, len(before.symbols), changed=not before.running)
+        return ControlResult(True, len(before.symbols), changed=not before.running)
 
-    def stop(self) -> ControlView:
+    def stop(self) -> ControlResult:
         before = self._subscriptions.desired()
         self._subscriptions.set_running(False)
         self._signal()
-        return ControlView(False, len(before.symbols), changed=before.running)
+        return ControlResult(False, len(before.symbols), changed=before.running)
 
-    def subscribe(self, exchange: str, symbol: str) -> ControlView:
-        wanted = Symbol(exchange, symbol)
+    def subscribe(self, wanted: Symbol) -> ControlResult:
         desired = self._subscriptions.desired()
         if wanted not in desired.symbols and len(desired.symbols) >= MAX_SUBSCRIPTIONS:
             raise InvalidInput(
@@ -199,23 +121,15 @@ class QuoteService:
         if changed:
             self._signal()
         count = len(desired.symbols) + (1 if changed else 0)
-        return ControlView(
-            desired.running, count, wanted.ticker, wanted.exchange, subscribed=True, changed=changed
-        )
+        return ControlResult(desired.running, count, changed, wanted, subscribed=True)
 
-    def unsubscribe(self, exchange: str, symbol: str) -> ControlView:
-        wanted = Symbol(exchange, symbol)
+    def unsubscribe(self, wanted: Symbol) -> ControlResult:
         changed = self._subscriptions.remove_symbol(wanted)
         if changed:
             self._signal()
         desired = self._subscriptions.desired()
-        return ControlView(
-            desired.running,
-            len(desired.symbols),
-            wanted.ticker,
-            wanted.exchange,
-            subscribed=False,
-            changed=changed,
+        return ControlResult(
+            desired.running, len(desired.symbols), changed, wanted, subscribed=False
         )
 
     def _signal(self) -> None:
@@ -230,38 +144,34 @@ class QuoteService:
 
     # --- reads --------------------------------------------------------------------------
 
-    def latest(self, exchange: str, symbol: str) -> QuoteView:
-        wanted = Symbol(exchange, symbol)
+    def latest(self, wanted: Symbol) -> LatestQuote:
         quote = self._state.latest(wanted)
         if quote is None:
             raise QuoteNotFound(self._why_no_data(wanted, "no quote"))
-        return QuoteView.of(quote)
+        return quote
 
-    def all_latest(self) -> AllQuotesView:
-        symbols = self._subscriptions.desired().symbols
-        quotes = [QuoteView.of(q) for q in self._state.latest_many(symbols)]
-        return AllQuotesView(len(quotes), quotes)
+    def all_latest(self) -> list[LatestQuote]:
+        """The latest quote of every subscription that has one, by symbol."""
+        return self._state.latest_many(self._subscriptions.desired().symbols)
 
-    def current_bar(self, exchange: str, symbol: str, interval: str = "1m") -> CurrentBarView:
-        wanted = Symbol(exchange, symbol)
-        chosen = Interval.parse(interval)
-        bar = self._state.current_bar(wanted, chosen)
+    def current_bar(self, wanted: Symbol, interval: Interval) -> BarInProgress:
+        bar = self._state.current_bar(wanted, interval)
         if bar is None:
-            raise QuoteNotFound(self._why_no_data(wanted, f"no {chosen} bar in progress"))
-        return _bar_view(wanted, chosen, bar)
+            raise QuoteNotFound(self._why_no_data(wanted, f"no {interval} bar in progress"))
+        return BarInProgress(wanted, interval, bar)
 
-    def status(self) -> FeedStatusView:
+    def status(self) -> FeedStatus:
         desired = self._subscriptions.desired()
         report = self._fresh(self._state.streamer_status())
-        subscribed = {s.key for s in desired.symbols}
         if report is None:
-            return FeedStatusView(desired.running, len(desired.symbols), [], False, None)
-        return FeedStatusView(
+            return FeedStatus(desired.running, len(desired.symbols))
+        subscribed = {s.key for s in desired.symbols}
+        return FeedStatus(
             running=desired.running,
             subscription_count=len(desired.symbols),
-            active_symbols=[s for s in report.active_symbols if s in subscribed],
+            active_symbols=tuple(s for s in report.active_symbols if s in subscribed),
             connected=report.connected,
-            last_tick_at=_iso(report.last_tick_at),
+            last_tick_at=report.last_tick_at,
             unknown_symbols={
                 s: reason for s, reason in report.unknown_symbols.items() if s in subscribed
             },
@@ -283,17 +193,3 @@ class QuoteService:
         if not desired.running:
             return f"{what} for {symbol}: the feed is stopped (POST /quotes/start)"
         return f"{what} for {symbol} yet: the streamer has not received one"
-
-
-def _bar_view(symbol: Symbol, interval: Interval, bar: Bar) -> CurrentBarView:
-    return CurrentBarView(
-        symbol=symbol.ticker,
-        exchange=symbol.exchange,
-        interval=interval.value,
-        datetime=iso_utc(bar.time),
-        open=bar.open,
-        high=bar.high,
-        low=bar.low,
-        close=bar.close,
-        volume=bar.volume,
-    )

@@ -134,7 +134,9 @@ def parse_and_aggregate(
     """What the streamer does per message, minus I/O. Returns (ticks, completed bars)."""
     quotes: dict[str, dict[str, Any]] = {}
     ticks = completed = 0
+    clock = time.time
     for message in messages:
+        received = clock()
         for payload in parse_message(message):
             if not isinstance(payload, Message) or payload.method != "qsd":
                 continue
@@ -144,7 +146,7 @@ def parse_and_aggregate(
             if last is None:
                 last = quotes[name] = {}
             last.update(data["v"])  # qsd carries only the changed fields
-            tick = QuoteTick.from_quote_values(last)
+            tick = QuoteTick.from_quote_values(last, received)
             if tick is None:
                 continue
             ticks += 1
@@ -167,7 +169,7 @@ def _decoded(messages: Sequence[str]) -> list[tuple[str, QuoteTick]]:
         for payload in parse_message(message):
             if isinstance(payload, Message):
                 data = payload.params[1]
-                tick = QuoteTick.from_quote_values(data["v"])
+                tick = QuoteTick.from_quote_values(data["v"], 0.0)
                 if tick is not None:
                     result.append((str(data["n"]), tick))
     return result

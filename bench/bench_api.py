@@ -29,7 +29,7 @@ WARMUP = 5
 REPEATS = 41
 IMPORT_RUNS = 9
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("functions", "application", "adapters", "domain", "config")
+PACKAGES = ("functions", "wiring", "application", "adapters", "domain", "config")
 IMPORT_PROBE = (
     "import time; started = time.perf_counter(); import functions.api.handler; "
     "print(time.perf_counter() - started)"
@@ -81,12 +81,12 @@ def _median_ms(call: Callable[[], dict[str, Any]], before: Callable[[], None]) -
 def _query_benchmarks(directory: Path) -> tuple[float, float]:
     from pydantic import SecretStr
 
-    from application.bootstrap import Services, use_services
     from bench.redis_server import private_redis
     from config.settings import Settings
     from functions.api.handler import handler
     from local.lambda_context import LocalLambdaContext
     from local.proxy_event import HttpRequest, proxy_event
+    from wiring.services import Services, use_services
 
     with private_redis(directory) as redis_url:
         settings = Settings(data_dir=directory, redis_url=SecretStr(redis_url))

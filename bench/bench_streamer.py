@@ -2,8 +2,9 @@
 
 Real ``qsd`` frames (framed by the codec, several per websocket message, partial updates
 as TradingView sends them) for 50 symbols (24x7 crypto and NASDAQ stocks inside their
-session) are parsed with ``codec.parse_message``, merged and aggregated by the streamer's
-``LiveBook`` for all 13 intervals, and flushed by its ``Flusher`` every 250 ms into a
+session) are parsed with ``codec.parse_message``, dispatched as the quote connection does
+(``quote_session.dispatch_qsd`` to the feed, whose quotes go to its ``LiveBook``), merged
+and aggregated for all 13 intervals, and flushed by its ``Flusher`` every 250 ms into a
 private ``redis-server`` on loopback (one pipeline per flush), completed bars into a SQLite
 store. The process is pinned to one core; the best of three runs counts. Metric
 ``streamer_ticks_per_s``, target 50,000.
@@ -25,7 +26,8 @@ from adapters.events.in_process import InProcessEventBus
 from adapters.quote_state.redis_state import RedisQuoteWriter, async_client
 from adapters.stores.sqlite_store import SqliteBarStore
 from adapters.tradingview import codec
-from application.quote_ports import StreamerStatus
+from adapters.tradingview.quote_session import dispatch_qsd
+from application.quote_ports import QuoteConnection, StreamerStatus
 from bench.redis_server import private_redis
 from bench.report import report
 from domain.intervals import ALL_INTERVALS
@@ -33,6 +35,7 @@ from domain.sessions import TradingSession
 from domain.symbols import Symbol
 from streamer.book import LiveBook
 from streamer.config import StreamerConfig
+from streamer.feed import QuoteFeed
 from streamer.flusher import Flusher
 
 TICKS = 200_000
@@ -91,12 +94,11 @@ def _messages(symbols: list[tuple[Symbol, TradingSession]]) -> list[str]:
 async def _run(url: str, directory: Path, messages: list[str]) -> tuple[int, float]:
     symbols = _symbols()
     book = LiveBook(ALL_INTERVALS)
+    config = StreamerConfig(snapshot_interval=3600.0)
+    feed = QuoteFeed(book, _no_connection, config)
     for symbol, session in symbols:
         book.add(symbol, session)
-        book.on_qsd(
-            [QUOTE_SESSION, {"n": symbol.key, "s": "ok", "v": {"lp": 100.0, "lp_time": START}}],
-            time.time(),
-        )
+        book.on_quote(symbol.key, {"lp": 100.0, "lp_time": START}, time.time())
     writer = RedisQuoteWriter(async_client(url))
     store = SqliteBarStore(directory / "bench.sqlite3")
     status = StreamerStatus(connected=True, updated_at=time.time(), running=True)
@@ -106,18 +108,19 @@ async def _run(url: str, directory: Path, messages: list[str]) -> tuple[int, flo
         store,
         InProcessEventBus(),
         lambda: status,
-        config=StreamerConfig(snapshot_interval=3600.0),
+        config=config,
     )
     await flusher.flush()
     ticks_before = book.ticks
-    parse, on_qsd, clock = codec.parse_message, book.on_qsd, time.time
+    parse, clock = codec.parse_message, time.time
+    on_quote, on_refused = feed.on_quote, feed.on_quote_refused
     started = time.perf_counter()
     next_flush = started + FLUSH_EVERY
     for count, text in enumerate(messages):
         received = clock()
         for payload in parse(text):
             if payload.method == "qsd":  # type: ignore[union-attr]
-                on_qsd(payload.params, received)  # type: ignore[union-attr]
+                dispatch_qsd(payload.params, received, on_quote, on_refused)  # type: ignore[union-attr]
         if not count & 15 and time.perf_counter() >= next_flush:
             await flusher.flush()
             next_flush = time.perf_counter() + FLUSH_EVERY
@@ -129,6 +132,10 @@ async def _run(url: str, directory: Path, messages: list[str]) -> tuple[int, flo
     await writer.aclose()
     store.close()
     return ticks, elapsed
+
+
+async def _no_connection() -> QuoteConnection:
+    raise SystemExit("the benchmark feeds the book itself; it never connects")
 
 
 def main() -> None:

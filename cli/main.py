@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-from application.bootstrap import Services, build_store
 from application.queries import MAX_QUERY_LIMIT, iso_utc, read_bars
+from application.query_dates import end_epoch, start_epoch
 from application.sync import SyncRequest, sync_series
 from cli.output import FORMATS, write_bars
 from cli.progress import SyncProgress
 from cli.run_command import add_run_command
+from cli.simulator_command import add_simulator_command
 from config.settings import Settings
 from domain.bars import SeriesKey
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from streamer.cli import add_streamer_command
+from wiring.services import Services
 
 EXIT_FAILURE = 1
 
@@ -30,38 +30,25 @@ def _series_key(symbol: str, interval: str) -> SeriesKey:
     return SeriesKey(Symbol.parse(symbol), Interval.parse(interval))
 
 
-def _parse_date(field: str, text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(field, f"{text!r} is not an ISO 8601 date or time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
-
-
 def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     key = _series_key(args.symbol, args.interval)
     request = SyncRequest(key=key, n_bars=args.bars, full=args.full)
     # The services' publisher: the event goes to the configured bus and a shared (Redis)
     # query cache forgets the series, as after a sync through the API.
-    services = Services(settings)
     progress = SyncProgress(f"sync {key}")
-    try:
-        result = asyncio.run(
-            sync_series(
-                request,
-                feed=services.feed,
-                store=services.store,
-                events=services.events,
-                progress=progress,
+    with Services(settings) as services:
+        try:
+            result = asyncio.run(
+                sync_series(
+                    request,
+                    feed=services.feed,
+                    store=services.store,
+                    events=services.events,
+                    progress=progress,
+                )
             )
-        )
-    finally:
-        progress.done()
-        services.close()
+        finally:
+            progress.done()
     last = iso_utc(result.last_bar_at) if result.last_bar_at is not None else "-"
     mode = "incremental" if result.incremental else "full"
     print(
@@ -73,17 +60,14 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_bars(args: argparse.Namespace, settings: Settings) -> int:
     key = _series_key(args.symbol, args.interval)
-    store = build_store(settings)
-    try:
+    with Services(settings) as services:
         bars = read_bars(
-            store,
+            services.store,
             key,
-            start=_parse_date("start", args.start),
-            end=_parse_date("end", args.end),
+            start=start_epoch(args.start, "start"),
+            end=end_epoch(args.end, "end"),
             limit=args.limit,
         )
-    finally:
-        store.close()
     if not bars and args.format == "table":
         print(
             f"no bars stored for {key}; "
@@ -92,20 +76,6 @@ def _cmd_bars(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_FAILURE
     write_bars(bars, args.format, sys.stdout)
-    return 0
-
-
-def _cmd_simulator(args: argparse.Namespace, settings: Settings) -> int:
-    from simulator.config import SimulatorConfig
-    from simulator.server import serve_forever
-
-    config = SimulatorConfig(host=args.host, port=args.port)
-    url = f"ws://{args.host}:{args.port}/socket.io/websocket?from=chart&type=chart"
-    print(f"TradingView simulator on {url}")
-    print(f"point PocketQuant at it with: export PQ_TRADINGVIEW_URL='{url}'")
-    print("Ctrl-C stops it.")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(config))
     return 0
 
 
@@ -130,15 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     bars.add_argument("--interval", default="1d")
     bars.add_argument("--limit", type=int, default=100, help=f"1..{MAX_QUERY_LIMIT} (default 100)")
     bars.add_argument("--start", help="first bar time, ISO 8601 (UTC unless an offset is given)")
-    bars.add_argument("--end", help="last bar time, ISO 8601")
+    bars.add_argument("--end", help="last bar time, ISO 8601 (a date alone: that whole day)")
     bars.add_argument("--format", choices=FORMATS, default="table")
     bars.set_defaults(handler=_cmd_bars)
 
-    sim = commands.add_parser("simulator", help="run the TradingView protocol simulator")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8790)
-    sim.set_defaults(handler=_cmd_simulator)
-
+    add_simulator_command(commands)
     add_run_command(commands)
     add_streamer_command(commands)
     return parser

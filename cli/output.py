@@ -7,8 +7,8 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
-from application.queries import bar_record
 from domain.bars import Bar
+from functions.api.models.responses import BarRecord
 
 FORMATS = ("table", "csv", "json")
 _COLUMNS = ("datetime", "open", "high", "low", "close", "volume")
@@ -23,7 +23,8 @@ def _cell(value: object) -> str:
 
 
 def write_bars(bars: Sequence[Bar], fmt: str, out: TextIO) -> None:
-    records = [bar_record(bar) for bar in bars]
+    # The very objects of the API's ``data`` list.
+    records = [BarRecord.of(bar).model_dump(mode="json") for bar in bars]
     if fmt == "json":
         json.dump(records, out, indent=2)
         out.write("\n")

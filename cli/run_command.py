@@ -48,10 +48,11 @@ def add_run_command(subparsers: Any) -> None:
     run.set_defaults(handler=run_local_stack)
 
 
-def _store_line(settings: Settings) -> str:
-    if settings.mongodb_uri is not None or settings.mongodb_secret_arn:
-        return f"MongoDB, database {settings.mongodb_db}"
-    return f"SQLite {settings.sqlite_path.resolve()}"
+_BACKEND_NAMES = {"sqlite": "SQLite", "mongodb": "MongoDB", "redis": "Redis"}
+
+
+def _backend(name: str) -> str:
+    return _BACKEND_NAMES.get(name, name)
 
 
 def _feed_line(stack: LocalStack) -> str:
@@ -63,14 +64,18 @@ def _feed_line(stack: LocalStack) -> str:
 def describe(stack: LocalStack) -> list[str]:
     """Where to look, as the lines ``pocketquant run`` prints. Never a secret."""
     settings = stack.settings
+    services = stack.services
+    if services is None:
+        raise RuntimeError("the local stack is not running")
+    store, cache = services.store, services.cache
     url = stack.url
     lines = [
         f"PocketQuant is running at {url}",
         f"  API docs   {url}/docs",
         f"  OpenAPI    {url}/openapi.json",
         f"  health     {url}/health",
-        f"  store      {_store_line(settings)}",
-        f"  cache      {'Redis' if settings.redis_url is not None else 'in-process'}",
+        f"  store      {_backend(store.backend)}, {store.location}",
+        f"  cache      {_backend(cache.backend)}",
         f"  feed       {_feed_line(stack)}",
         f"  events     {settings.event_bus_name or 'in-process (logged)'}",
         "  API key    "

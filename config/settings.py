@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         description="The stream's ws:// or wss:// URL the chart page connects to; "
         "the page's own host's /stream when unset.",
     )
+    api_key_usage_plan_id: str | None = Field(
+        None, description="On AWS: the usage plan whose API keys the stream's $connect accepts."
+    )
+    stream_management_url: str | None = Field(
+        None, description="On AWS: the stream stage's API Gateway Management API endpoint."
+    )
 
     @property
     def sqlite_path(self) -> Path:

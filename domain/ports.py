@@ -20,6 +20,14 @@ from domain.symbols import Symbol
 class BarStore(Protocol):
     """Durable bars, sync status and symbol metadata. Writes are idempotent upserts."""
 
+    backend: str
+    """Which store this is (``sqlite``, ``mongodb``), as health and the local stack report it."""
+
+    @property
+    def location(self) -> str:
+        """Where its data is, for a person (a file path, a database name); never a secret."""
+        ...
+
     def upsert_bars(self, key: SeriesKey, bars: Sequence[Bar]) -> int:
         """Insert or replace bars by time; returns how many were new.
 

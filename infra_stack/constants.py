@@ -3,7 +3,8 @@
 What the code already states is taken from the code, not written again: environment
 variable names and their defaults from ``config/settings.py``, event names from
 ``domain/events.py``, metric names from ``config/metric_names.py``, routes from
-``openapi.json`` (``infra_stack/openapi_routes.py``).
+``openapi.json`` (``infra_stack/openapi_routes.py``), the stream's handler, routes and
+metrics from ``config/stream_names.py``.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ ENV_EVENT_BUS_NAME: Final = setting_env("event_bus_name")
 ENV_SYNC_QUEUE_URL: Final = setting_env("sync_queue_url")
 ENV_TRADINGVIEW_SECRET_ARN: Final = setting_env("tradingview_secret_arn")
 ENV_LOG_LEVEL: Final = setting_env("log_level")
+ENV_API_KEY_USAGE_PLAN_ID: Final = setting_env("api_key_usage_plan_id")
+ENV_STREAM_MANAGEMENT_URL: Final = setting_env("stream_management_url")
 # Read by Powertools itself.
 ENV_POWERTOOLS_SERVICE: Final = "POWERTOOLS_SERVICE_NAME"
 ENV_POWERTOOLS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
@@ -105,6 +108,23 @@ SYNC_BATCH_SIZE: Final = 5
 SYNC_MAX_RECEIVES: Final = 3  # then the message goes to the DLQ
 DLQ_RETENTION_DAYS: Final = 14
 QUEUE_AGE_ALARM_SECONDS: Final = 1800
+
+# ---- the stream: an API Gateway WebSocket API (routes and handler: config/stream_names.py)
+STREAM_TIMEOUT_SECONDS: Final = 29  # API Gateway's integration limit; a replay fits in it
+STREAM_MEMORY_MB: Final = 1024
+# Stage throttling, across all clients. Client messages (subscribe, unsubscribe, ping) are
+# few: a client sends a handful when it connects and a ping every few minutes.
+STREAM_THROTTLE_RATE: Final = 100  # messages per second
+STREAM_THROTTLE_BURST: Final = 200
+# $connect alone, well under the 500 new connections per second API Gateway allows an
+# account (shared with every other WebSocket API there), so a reconnect storm after a
+# deploy is refused with 429 here rather than starving the account.
+STREAM_CONNECT_THROTTLE_RATE: Final = 50  # new connections per second
+STREAM_CONNECT_THROTTLE_BURST: Final = 100
+# Alarms
+STREAM_EXECUTION_ERRORS_ALARM: Final = 5  # per 5 minutes
+STREAM_FANOUT_ERRORS_ALARM: Final = 10  # per 5 minutes
+STREAM_STALLED_MINUTES: Final = 10  # connections open, nothing sent to any of them
 
 # ---- streamer
 STREAMER_DIRECTORY: Final = "streamer"

@@ -44,6 +44,12 @@ class FunctionSpec:
     memory_mb: int
     environment: Mapping[str, str]
     reserved_concurrency: int | None = None
+    handler: str | None = None
+    """The dotted handler; ``None``: ``constants.LAMBDA_HANDLERS[name]``."""
+
+    @property
+    def dotted_handler(self) -> str:
+        return self.handler if self.handler is not None else c.LAMBDA_HANDLERS[self.name]
 
 
 class LambdaPackaging(Construct):
@@ -105,7 +111,7 @@ class PocketQuantFunction(Construct):
             description=spec.description,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            handler=c.LAMBDA_HANDLERS[spec.name],
+            handler=spec.dotted_handler,
             code=packaging.code,
             layers=[packaging.layer],
             role=self.role,

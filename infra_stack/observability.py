@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ecs as ecs
@@ -23,9 +24,10 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from config import stream_names
 from config.metric_names import NAMESPACE, Emitter
 from infra_stack import constants as c
-from infra_stack import metric_widgets
+from infra_stack import metric_widgets, stream_metrics
 from infra_stack.settings import StackSettings
 
 FIVE_MINUTES = Duration.minutes(5)
@@ -43,6 +45,7 @@ class Watched:
     dead_letter_queues: Sequence[sqs.Queue]
     streamer: ecs.FargateService
     cluster: ecs.Cluster
+    stream: apigwv2.WebSocketStage
 
 
 class Observability(Construct):
@@ -77,6 +80,7 @@ class Observability(Construct):
             missing=cw.TreatMissingData.BREACHING,
             description="No streamer task has been running for 5 minutes",
         )
+        self._stream_alarms(watched.stream)
 
         self.dashboard = cw.Dashboard(
             self,
@@ -97,6 +101,7 @@ class Observability(Construct):
         self._queue_widgets(watched.queue, watched.dead_letter_queues)
         self._streamer_widgets(watched, running)
         self._code_metric_widgets()
+        self._stream_widgets(watched.stream)
         self.dashboard.add_widgets(
             cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=WIDTH)
         )
@@ -180,6 +185,62 @@ class Observability(Construct):
                 description=f"Messages in the dead-letter queue {dlq.node.path}: "
                 "inspect them, fix the cause, then redrive",
             )
+
+    def _stream_alarms(self, stage: apigwv2.WebSocketStage) -> None:
+        self._alarm(
+            "StreamExecutionErrors",
+            stream_metrics.gateway(
+                stage,
+                stream_metrics.EXECUTION_ERROR,
+                statistic="Sum",
+                period=FIVE_MINUTES,
+                label="execution errors",
+            ),
+            threshold=c.STREAM_EXECUTION_ERRORS_ALARM,
+            description=f"The stream's WebSocket API could not call the stream function "
+            f"{c.STREAM_EXECUTION_ERRORS_ALARM} or more times in 5 minutes",
+        )
+        self._alarm(
+            "StreamFanoutErrors",
+            stream_metrics.streamer(
+                stream_names.STREAM_FANOUT_ERRORS,
+                statistic="Sum",
+                period=FIVE_MINUTES,
+                label="fan-out errors",
+            ),
+            threshold=c.STREAM_FANOUT_ERRORS_ALARM,
+            description=f"The streamer failed {c.STREAM_FANOUT_ERRORS_ALARM} or more posts "
+            "to stream connections in 5 minutes (gone connections not counted)",
+        )
+        # Every open connection gets a heartbeat every 30 s: connections with nothing sent
+        # means the fan-out is stuck.
+        stalled = cw.MathExpression(
+            expression="IF(FILL(connections, 0) >= 1 AND FILL(sent, 0) == 0, 1, 0)",
+            using_metrics={
+                "connections": stream_metrics.streamer(
+                    stream_names.STREAM_CONNECTIONS,
+                    statistic="Maximum",
+                    period=FIVE_MINUTES,
+                    label="connections",
+                ),
+                "sent": stream_metrics.streamer(
+                    stream_names.STREAM_MESSAGES_SENT,
+                    statistic="Sum",
+                    period=FIVE_MINUTES,
+                    label="messages sent",
+                ),
+            },
+            period=FIVE_MINUTES,
+            label="connections open, nothing sent",
+        )
+        self._alarm(
+            "StreamFanoutStalled",
+            stalled,
+            threshold=1,
+            periods=c.STREAM_STALLED_MINUTES // 5,
+            description=f"Stream connections were open for {c.STREAM_STALLED_MINUTES} "
+            "minutes and the streamer sent them nothing, not even heartbeats",
+        )
 
     @staticmethod
     def _running_tasks(watched: Watched) -> cw.Metric:
@@ -292,6 +353,43 @@ class Observability(Construct):
                 ],
             ),
         )
+
+    def _stream_widgets(self, stage: apigwv2.WebSocketStage) -> None:
+        def gateway(name: str, statistic: str, label: str) -> cw.Metric:
+            return stream_metrics.gateway(
+                stage, name, statistic=statistic, period=FIVE_MINUTES, label=label
+            )
+
+        self.dashboard.add_widgets(
+            cw.TextWidget(markdown="### Stream (WebSocket API)", width=WIDTH, height=1)
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Stream connects",
+                width=6,
+                left=[gateway(stream_metrics.CONNECT_COUNT, "Sum", "connects")],
+            ),
+            cw.GraphWidget(
+                title="Stream messages, both ways",
+                width=6,
+                left=[gateway(stream_metrics.MESSAGE_COUNT, "Sum", "messages")],
+            ),
+            cw.GraphWidget(
+                title="Stream errors",
+                width=6,
+                left=[
+                    gateway(stream_metrics.INTEGRATION_ERROR, "Sum", "function 4xx/5xx"),
+                    gateway(stream_metrics.CLIENT_ERROR, "Sum", "refused by API Gateway"),
+                    gateway(stream_metrics.EXECUTION_ERROR, "Sum", "function not called"),
+                ],
+            ),
+            cw.GraphWidget(
+                title="Stream function latency p99 (ms)",
+                width=6,
+                left=[gateway(stream_metrics.INTEGRATION_LATENCY, "p99", "p99")],
+            ),
+        )
+        self.dashboard.add_widgets(*metric_widgets.graphs(Emitter.STREAMER, stream_names.METRICS))
 
     def _code_metric_widgets(self) -> None:
         for emitter, title in (

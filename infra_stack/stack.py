@@ -18,6 +18,7 @@ from infra_stack.functions import FunctionFactory, LambdaPackaging
 from infra_stack.network import Network
 from infra_stack.observability import Observability, Watched
 from infra_stack.settings import StackSettings
+from infra_stack.stream import StreamApi
 from infra_stack.streamer import StreamerService
 from infra_stack.sync import SyncPipeline
 
@@ -80,6 +81,21 @@ class PocketQuantStack(Stack):
             environment={**function_env, c.ENV_SYNC_QUEUE_URL: sync.queue.queue_url},
             retention=LOG_RETENTION,
         )
+        stream = StreamApi(
+            self,
+            "Stream",
+            settings=settings,
+            functions=functions,
+            # No event bus and no TradingView: the stream only reads and writes state.
+            environment={
+                name: value
+                for name, value in function_env.items()
+                if name not in (c.ENV_EVENT_BUS_NAME, c.ENV_TRADINGVIEW_SECRET_ARN)
+            },
+            usage_plan=api.usage_plan,
+            account_logging=api.rest_api.node.find_child("Account"),
+            retention=LOG_RETENTION,
+        )
         streamer = StreamerService(
             self,
             "Streamer",
@@ -87,7 +103,7 @@ class PocketQuantStack(Stack):
             vpc=network.vpc,
             subnets=network.private_subnets,
             security_group=network.streamer_security_group,
-            environment=common,
+            environment={**common, c.ENV_STREAM_MANAGEMENT_URL: stream.management_url},
             mongodb_secret=data.mongodb_secret,
             tradingview_secret=data.tradingview_secret,
             retention=LOG_RETENTION,
@@ -95,7 +111,7 @@ class PocketQuantStack(Stack):
         )
 
         # Who may use what, beyond what each construct grants itself.
-        for function in (api.function, sync.worker, sync.scheduler):
+        for function in (api.function, sync.worker, sync.scheduler, stream.function):
             data.mongodb_secret.grant_read(function)
         for function in (api.function, sync.worker):
             domain_events.bus.grant_put_events_to(function)
@@ -103,6 +119,7 @@ class PocketQuantStack(Stack):
                 data.tradingview_secret.grant_read(function)
         sync.queue.grant_send_messages(api.function)
         domain_events.bus.grant_put_events_to(streamer.task_definition.task_role)
+        stream.grant_post(streamer.task_definition.task_role)  # the fan-out
 
         dead_letter_queues = [sync.dead_letter_queue, sync.schedules_dead_letter_queue]
         if domain_events.webhook_dead_letter_queue is not None:
@@ -113,11 +130,12 @@ class PocketQuantStack(Stack):
             settings=settings,
             watched=Watched(
                 api=api.rest_api,
-                functions={"api": api.function, **sync.functions},
+                functions={"api": api.function, **sync.functions, "stream": stream.function},
                 queue=sync.queue,
                 dead_letter_queues=dead_letter_queues,
                 streamer=streamer.service,
                 cluster=streamer.cluster,
+                stream=stream.stage,
             ),
         )
 
@@ -135,6 +153,12 @@ class PocketQuantStack(Stack):
                 f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region="
                 f"{self.region}#dashboards:name={observability.dashboard.dashboard_name}"
             ),
+        )
+        CfnOutput(
+            self,
+            "StreamUrl",
+            value=stream.url,
+            description="The live stream: connect with x-api-key (or ?key=) and subscribe",
         )
         CfnOutput(self, "AlarmTopicArn", value=observability.topic.topic_arn)
         CfnOutput(self, "SyncQueueUrl", value=sync.queue.queue_url)

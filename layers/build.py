@@ -33,7 +33,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = Path(__file__).resolve().parent / "requirements.txt"
 
 #: The project's packages every function imports; shipped in the layer.
-LAYER_PACKAGES: tuple[str, ...] = ("domain", "adapters", "application", "config")
+LAYER_PACKAGES: tuple[str, ...] = ("domain", "adapters", "application", "config", "wiring")
 #: The handlers' package; shipped as the function code asset.
 FUNCTIONS_PACKAGE = "functions"
 

@@ -5,10 +5,12 @@ Started in dependency order and stopped in reverse:
 0. the metrics switch: EMF lines, CloudWatch's input on AWS, would drown the console's
    access log, so the handlers and the streamer print none unless ``metrics`` is asked;
 1. the TradingView simulator (``feed="simulator"``), with the feed pointed at it;
-2. the services container, built from those settings, installed for every handler;
+2. the services container (``wiring``), built from those settings, installed for every
+   handler;
 3. the in-process sync queue, running jobs through the sync-worker handler;
 4. the local scheduler, firing ``config.schedules`` through the scheduler handler;
-5. the streamer (a hook: :meth:`LocalStack._start_streamer`);
+5. the streamer on its own thread, on the same container's parts (without Redis its quote
+   state and control signal are the ones the quote routes use);
 6. the HTTP gateway in front of the api handler.
 """
 
@@ -21,17 +23,17 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from adapters.queue.in_process import InProcessSyncQueue
-from application.bootstrap import Services, use_services
 from config.schedules import SCHEDULES, ScheduleDefinition
 from config.settings import Settings
 from local.gateway import RunningGateway, serve
 from local.lambda_context import LocalLambdaContext
 from local.scheduler import LocalScheduler
 from local.simulator_thread import RunningSimulator
+from wiring.services import Services, use_services
 
 if TYPE_CHECKING:
     from streamer.in_thread import RunningStreamer
+    from wiring.local import LocalSyncQueue
 
 logger = logging.getLogger("pocketquant.local")
 
@@ -83,7 +85,7 @@ class LocalStack:
         self.settings = settings
         self.simulator: RunningSimulator | None = None
         self.services: Services | None = None
-        self.queue: InProcessSyncQueue | None = None
+        self.queue: LocalSyncQueue | None = None
         self.scheduler: LocalScheduler | None = None
         self.streamer: RunningStreamer | None = None
         self.gateway: RunningGateway | None = None
@@ -149,9 +151,10 @@ class LocalStack:
 
     def _start_queue(self) -> None:
         from functions.sync_worker.handler import handler as sync_worker_handler
+        from wiring.local import local_sync_queue
 
         assert self.services is not None
-        self.queue = InProcessSyncQueue(
+        self.queue = local_sync_queue(
             sync_worker_handler,
             lambda: LocalLambdaContext("pocketquant-sync-worker"),
             retry_delay_s=self.options.retry_delay_s,
@@ -176,22 +179,18 @@ class LocalStack:
         self._parts.add("scheduler", self.scheduler.close)
 
     def _start_streamer(self) -> None:
-        """Hook for the live-quote streamer: start it here and register its close.
-
-        It belongs between the scheduler and the gateway, so the quote routes find it
-        running and it stops after the gateway stopped taking requests.
-        """
+        """Between the scheduler and the gateway, so the quote routes find it running and
+        it stops after the gateway stopped taking requests."""
         from streamer.config import StreamerConfig
         from streamer.in_thread import RunningStreamer
-        from streamer.service import StreamerParts
+        from streamer.service import Streamer
+        from wiring.streamer import streamer_parts
 
         assert self.services is not None
         config = StreamerConfig(health_port=None)
         if not self.options.metrics:
             config = replace(config, metrics_interval=0)
-        # The api handlers' own query cache, so a stored bar makes their cached reads stale.
-        parts = StreamerParts(cache=self.services.cache)
-        self.streamer = RunningStreamer(self.settings, config, parts)
+        self.streamer = RunningStreamer(Streamer(config, streamer_parts(self.services)))
         self._parts.add("streamer", self.streamer.close)
 
     def _start_gateway(self) -> None:

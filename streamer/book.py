@@ -1,10 +1,10 @@
 """The live book: per subscribed symbol, its merged quote values and its bar aggregator.
 
-This is the hot path. Each ``qsd`` is merged into the symbol's last values (a snapshot
-first, then partial updates of only the changed fields); when it touches the trade (``lp``,
-``lp_time`` or ``volume``) the merged values make one tick for the aggregator: price
-``lp``, time ``lp_time`` (the exchange's; the receipt time only when TradingView sends
-none), cumulative ``volume``. Nothing here does I/O: the flusher takes what changed.
+This is the hot path. Each quote update (TradingView's ``qsd``) is merged into the
+symbol's last values (a snapshot first, then partial updates of only the changed fields);
+when it touches the trade (``lp``, ``lp_time`` or ``volume``) the merged values make one
+tick for the aggregator, by the domain's tick rule (``domain.quotes.trade_of``). Nothing
+here does I/O: the flusher takes what changed.
 
 When a bar completes without a later tick
     ``flush_due`` completes a symbol's bars whose period has ended on that symbol's own
@@ -17,24 +17,24 @@ When a bar completes without a later tick
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.quote_ports import BarSlot, LatestQuote
+from application.quote_ports import BarSlot
 from domain.aggregation import CompletedBar, SymbolBarAggregator
 from domain.bars import Bar, SeriesKey
 from domain.errors import DomainError
 from domain.intervals import Interval
+from domain.quotes import LatestQuote, latest_quote, trade_of
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
-from streamer.quote_fields import latest_quote
-from streamer.quote_session import QuoteError, quote_error
 
 SNAPSHOT_VERSION = 1
 LAG_SAMPLE_EVERY = 64
+LAG_SAMPLE_MASK = LAG_SAMPLE_EVERY - 1
+"""``LAG_SAMPLE_EVERY`` is a power of two: the hot path tests the low bits."""
 _MAX_SAMPLES = 10_000
-_INF = math.inf
 
 TickObserver = Callable[[Symbol, float, float, float | None], None]
 """Called with ``(symbol, time, price, cumulative_volume)`` for every tick (tests record)."""
@@ -52,6 +52,11 @@ class SymbolFeed:
     """Wall time of the latest update."""
     tick_received_at: float = 0.0
     """Wall time of the latest tick: the feed clock runs on from its ``lp_time``."""
+    on_trade: Callable[[float, float, float | None], Sequence[CompletedBar]] = field(init=False)
+    """The aggregator's ``on_trade``, bound once for the hot path."""
+
+    def __post_init__(self) -> None:
+        self.on_trade = self.aggregator.on_trade
 
     def feed_clock(self, now: float) -> float | None:
         """The exchange time now on this symbol's feed, from its newest tick."""
@@ -98,8 +103,12 @@ class LiveBook:
         """Ticks applied since the start (for metrics)."""
         self.lag_samples: list[float] = []
         """Receipt minus trade time of every ``LAG_SAMPLE_EVERY``-th tick, for metrics."""
-        self.last_tick_at: float | None = None
+        self._newest_tick = -math.inf
+
+    @property
+    def last_tick_at(self) -> float | None:
         """Exchange time of the newest tick of any symbol."""
+        return None if self._newest_tick == -math.inf else self._newest_tick
 
     # --- subscriptions ------------------------------------------------------------------
 
@@ -131,45 +140,31 @@ class LiveBook:
 
     # --- the hot path -------------------------------------------------------------------
 
-    def on_qsd(self, params: list[Any], received: float) -> QuoteError | None:
-        """Merge one ``qsd``; returns the error it reports, if any."""
-        try:
-            payload = params[1]
-            feed = self._feeds.get(payload["n"])
-        except (IndexError, KeyError, TypeError):
-            return None  # not a quote update for anything we hold
+    def on_quote(self, name: str, update: dict[str, Any], received: float) -> None:
+        """Merge the changed values of ``name`` (``EXCHANGE:TICKER``), received at
+        ``received``; a trade among them is a tick for the symbol's bars."""
+        feed = self._feeds.get(name)
         if feed is None:
-            return None
-        if payload.get("s", "ok") != "ok":
-            return quote_error(params)
-        update = payload.get("v")
-        if not update or type(update) is not dict:
-            return None
+            return  # not a symbol we hold
         values = feed.values
         values.update(update)
         feed.received_at = received
         self._dirty.add(feed)
-        if "lp" in update or "lp_time" in update or "volume" in update:
-            price = values.get("lp")
-            if (type(price) is float or type(price) is int) and -_INF < price < _INF:
-                time = values.get("lp_time")
-                if not ((type(time) is int or type(time) is float) and -_INF < time < _INF):
-                    time = received
-                volume = values.get("volume")
-                if not (type(volume) is float or type(volume) is int):
-                    volume = None
-                completed = feed.aggregator.on_trade(time, price, volume)
-                feed.tick_received_at = received
-                self.ticks += 1
-                if not self.ticks % LAG_SAMPLE_EVERY and len(self.lag_samples) < _MAX_SAMPLES:
-                    self.lag_samples.append(received - time)
-                if self.last_tick_at is None or time > self.last_tick_at:
-                    self.last_tick_at = time
-                if completed:
-                    self._queue(feed, completed, received)
-                if self._observer is not None:
-                    self._observer(feed.symbol, time, price, volume)
-        return None
+        trade = trade_of(values, update, received)
+        if trade is None:
+            return
+        time, price, volume = trade
+        completed = feed.on_trade(time, price, volume)
+        feed.tick_received_at = received
+        ticks = self.ticks = self.ticks + 1
+        if not ticks & LAG_SAMPLE_MASK and len(self.lag_samples) < _MAX_SAMPLES:
+            self.lag_samples.append(received - time)
+        if time > self._newest_tick:  # noqa: PLR1730 - cheaper than max() on the hot path
+            self._newest_tick = time
+        if completed:
+            self._queue(feed, completed, received)
+        if self._observer is not None:
+            self._observer(feed.symbol, time, price, volume)
 
     def _queue(self, feed: SymbolFeed, completed: Iterable[CompletedBar], now: float) -> None:
         symbol = feed.symbol

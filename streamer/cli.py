@@ -44,10 +44,14 @@ def run_streamer_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _serve(settings: Settings, config: StreamerConfig) -> None:
-    from streamer.service import Streamer  # imported here so other commands start fast
+    # Imported here so other commands start fast.
+    from streamer.service import Streamer
+    from wiring.services import Services
+    from wiring.streamer import streamer_parts
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await Streamer(settings, config).run(stop)
+    with Services(settings) as services:
+        await Streamer(config, streamer_parts(services)).run(stop)

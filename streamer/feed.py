@@ -1,17 +1,16 @@
-"""The TradingView connection's lifecycle: connect, create the sessions, subscribe, read,
-and on any drop reconnect with backoff and rebuild everything.
+"""The quote connection's lifecycle: connect, start the sessions, subscribe, read, and on
+any drop reconnect with backoff and rebuild everything.
 
-Per connection: one quote session (fields set once, symbols added as they become known)
-and one chart session used only to ``resolve_symbol`` the trading sessions that bar times
-need. Two tasks share the connection: the reader (every message: ``qsd`` into the book,
-resolutions, errors; it also keeps heartbeats echoed, which only happens while reading)
-and the syncer (applies the desired state whenever it changes). When either ends, the
-connection closes; a drop, a ``protocol_error``, a ``critical_error`` on our sessions or
-silence without heartbeats counts as a failure and the next attempt waits its backoff.
+Per connection (a ``QuoteConnection``: TradingView's quote session, and a chart session to
+resolve the trading sessions that bar times need) two tasks run: the reader (every message:
+quotes into the book, resolutions, errors; heartbeats are echoed only while it reads) and
+the syncer (applies the desired state whenever it changes). When either ends, the
+connection closes; a drop, a protocol or critical error on our sessions, or silence
+without heartbeats counts as a failure and the next attempt waits its backoff.
 
-A symbol TradingView does not know (``qsd`` with ``s: "error"``, or ``symbol_error`` on
-resolution) is reported in ``unknown`` and never asked for again, until it is
-unsubscribed (and perhaps subscribed anew).
+A symbol TradingView does not know (a refused quote, or an unresolvable symbol) is
+reported in ``unknown`` and never asked for again, until it is unsubscribed (and perhaps
+subscribed anew).
 """
 
 from __future__ import annotations
@@ -21,39 +20,16 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
-from adapters.tradingview import messages
-from adapters.tradingview.codec import Message
-from adapters.tradingview.connection import ReplyTimeout
-from adapters.tradingview.messages import Outgoing
-from application.quote_ports import DesiredQuotes
-from domain.errors import AuthenticationRejected, DomainError, FeedProtocolError, FeedUnavailable
+from application.quote_ports import DesiredQuotes, QuoteConnection, QuoteConnector
+from domain.errors import AuthenticationRejected, DomainError
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
-from streamer import quote_session
 from streamer.book import LiveBook
 from streamer.config import StreamerConfig
 from streamer.reconnect import Backoff
-from streamer.symbols import Resolved, SymbolResolver
 
 logger = logging.getLogger(__name__)
-
-
-class Connection(Protocol):
-    """What the feed needs of ``TradingViewConnection`` (tests may pass a fake)."""
-
-    heartbeats_echoed: int
-
-    async def send(self, method: str, params: list[object]) -> None: ...
-
-    async def receive(self, within: float | None = None) -> Message: ...
-
-    async def close(self) -> None: ...
-
-
-Connector = Callable[[], Awaitable[Connection]]
-"""Opens an authenticated connection (raises ``FeedUnavailable``, ``AuthenticationRejected``)."""
 
 SessionLookup = Callable[[Symbol], Awaitable[TradingSession | None]]
 """The session the store's symbol metadata records, or ``None`` (then TradingView is asked)."""
@@ -67,7 +43,7 @@ class QuoteFeed:
     def __init__(
         self,
         book: LiveBook,
-        connect: Connector,
+        connect: QuoteConnector,
         config: StreamerConfig,
         *,
         lookup_session: SessionLookup | None = None,
@@ -99,6 +75,10 @@ class QuoteFeed:
         """The latest connection failure (kept after a reconnect, for the health details)."""
         self._unconnected_since = monotonic()
         self._desired_seen = asyncio.Event()
+        self._connection: QuoteConnection | None = None
+        """The live connection, while serving (the sink's callbacks subscribe on it)."""
+        self.on_quote = book.on_quote
+        """The hot path: quotes go straight into the book."""
 
     # --- what the control loop and the status read ----------------------------------------
 
@@ -197,60 +177,47 @@ class QuoteFeed:
         self.connected_since = None
         self._subscribed.clear()
 
-    async def _serve(self, connection: Connection, stop: asyncio.Event) -> None:
-        quote = messages.quote_session_id()
-        resolver = SymbolResolver(messages.chart_session_id())
-        await _send(connection, quote_session.quote_create_session(quote))
-        await _send(connection, quote_session.quote_set_fields(quote))
-        await _send(connection, resolver.create_session())
+    async def _serve(self, connection: QuoteConnection, stop: asyncio.Event) -> None:
+        await connection.start()
+        self._connection = connection
         self.connected_since = self._clock()
-        logger.info("connected to TradingView; quote session %s", quote)
+        logger.info("connected to TradingView")
         self._changed.set()
-        reader = asyncio.create_task(self._read(connection, quote, resolver))
-        syncer = asyncio.create_task(self._sync_loop(connection, quote, resolver, stop))
-        done, pending = await asyncio.wait({reader, syncer}, return_when=asyncio.FIRST_COMPLETED)
+        reader = asyncio.create_task(
+            connection.read(self, idle_timeout=self._config.idle_timeout, clock=self._clock)
+        )
+        syncer = asyncio.create_task(self._sync_loop(connection, stop))
+        try:
+            done, pending = await asyncio.wait(
+                {reader, syncer}, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            self._connection = None
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         for task in done:
             task.result()
 
-    # --- reading ----------------------------------------------------------------------------
+    # --- what the connection reports (``QuoteSink``) ------------------------------------------
 
-    async def _read(self, connection: Connection, quote: str, resolver: SymbolResolver) -> None:
-        book = self._book
-        clock = self._clock
-        idle = self._config.idle_timeout
-        heartbeats = connection.heartbeats_echoed
-        while True:
-            try:
-                message = await connection.receive(idle)
-            except ReplyTimeout:
-                if connection.heartbeats_echoed == heartbeats:
-                    raise FeedUnavailable(
-                        f"TradingView sent neither messages nor heartbeats for {idle:g}s"
-                    ) from None
-                heartbeats = connection.heartbeats_echoed
-                continue
-            method = message.method
-            if method == "qsd":
-                error = book.on_qsd(message.params, clock())
-                if error is not None:
-                    self._quote_error(error.name, error.reason)
-            elif method in ("symbol_resolved", "symbol_error"):
-                await self._resolution(connection, quote, resolver, message)
-            elif method == "critical_error":
-                params = message.params
-                if params and params[0] in (quote, resolver.chart_session):
-                    failure = messages.error_for(message)
-                    raise failure if failure is not None else FeedProtocolError("critical error")
-
-    def _quote_error(self, name: str, reason: str) -> None:
+    def on_quote_refused(self, name: str, reason: str) -> None:
         try:
             symbol = Symbol.parse(name)
         except DomainError:
             return
-        self._mark_unknown(symbol, reason)
+        if symbol in self._book:
+            self._mark_unknown(symbol, reason)
+
+    async def on_resolved(self, symbol: Symbol, session: TradingSession) -> None:
+        self._sessions[symbol] = session
+        connection = self._connection
+        if symbol in self._wanted and connection is not None:
+            await self._subscribe(connection, [symbol])
+
+    def on_unresolvable(self, symbol: Symbol, reason: str) -> None:
+        if symbol in self._wanted:
+            self._mark_unknown(symbol, reason)
 
     def _mark_unknown(self, symbol: Symbol, reason: str) -> None:
         logger.warning("TradingView does not know %s (%s); not asking again", symbol, reason)
@@ -258,24 +225,9 @@ class QuoteFeed:
         self._subscribed.discard(symbol)
         self._book.remove(symbol)
 
-    async def _resolution(
-        self, connection: Connection, quote: str, resolver: SymbolResolver, message: Message
-    ) -> None:
-        outcome = resolver.on_message(message)
-        if outcome is None:
-            return
-        if isinstance(outcome, Resolved):
-            self._sessions[outcome.symbol] = outcome.session
-            if outcome.symbol in self._wanted:
-                await self._subscribe(connection, quote, [outcome.symbol])
-        elif outcome.symbol in self._wanted:
-            self._mark_unknown(outcome.symbol, outcome.reason)
-
     # --- applying the desired state -------------------------------------------------------------
 
-    async def _sync_loop(
-        self, connection: Connection, quote: str, resolver: SymbolResolver, stop: asyncio.Event
-    ) -> None:
+    async def _sync_loop(self, connection: QuoteConnection, stop: asyncio.Event) -> None:
         timeout = self._config.resolve_timeout
         while True:
             with contextlib.suppress(TimeoutError):
@@ -284,23 +236,21 @@ class QuoteFeed:
             self._changed.clear()
             if stop.is_set() or not self._running:
                 raise _SessionEnded
-            expired = resolver.expire(self._monotonic() - timeout)
+            expired = connection.expire_resolutions(self._monotonic() - timeout)
             if expired:
                 logger.warning(
                     "no symbol_resolved within %gs for %s; asking again",
                     timeout,
                     ", ".join(map(str, expired)),
                 )
-            await self._sync(connection, quote, resolver)
+            await self._sync(connection)
 
-    async def _sync(self, connection: Connection, quote: str, resolver: SymbolResolver) -> None:
+    async def _sync(self, connection: QuoteConnection) -> None:
         gone = sorted(self._subscribed - self._wanted)
         if gone:
             self._subscribed.difference_update(gone)
-            await _send(
-                connection, quote_session.quote_remove_symbols(quote, (s.key for s in gone))
-            )
-        waiting = resolver.pending()
+            await connection.remove_symbols(gone)
+        waiting = connection.resolving()
         missing = sorted(self._wanted - self._subscribed - self.unknown.keys() - waiting)
         ready: list[Symbol] = []
         for symbol in missing:
@@ -312,20 +262,14 @@ class QuoteFeed:
             if session is not None:
                 ready.append(symbol)
             else:
-                await _send(connection, resolver.request(symbol, self._monotonic()))
-        await self._subscribe(connection, quote, ready)
+                await connection.resolve(symbol, self._monotonic())
+        await self._subscribe(connection, ready)
 
-    async def _subscribe(self, connection: Connection, quote: str, symbols: list[Symbol]) -> None:
+    async def _subscribe(self, connection: QuoteConnection, symbols: list[Symbol]) -> None:
         fresh = [s for s in symbols if s in self._wanted and s not in self._subscribed]
         if not fresh:
             return
         for symbol in fresh:
             self._book.add(symbol, self._sessions[symbol])
             self._subscribed.add(symbol)
-        names = [s.key for s in fresh]
-        await _send(connection, quote_session.quote_add_symbols(quote, names))
-        await _send(connection, quote_session.quote_fast_symbols(quote, names))
-
-
-async def _send(connection: Connection, outgoing: Outgoing) -> None:
-    await connection.send(outgoing.method, outgoing.params)
+        await connection.add_symbols(fresh)

@@ -6,8 +6,9 @@ Every ``flush_interval`` (250 ms) one cycle:
 2. writes the quotes and bars in progress of the symbols that changed, and the status
    when it changed (or is about to look stale), in one write: one Redis pipeline;
 3. upserts completed bars into the bar store, one batch per series (the synchronous
-   store runs in a thread), makes the series' cached bar queries stale (the API's query
-   cache, when one is shared), then publishes a ``BarCompleted`` per stored bar;
+   store runs in a thread), then publishes a ``BarCompleted`` per stored bar (the
+   publisher the composition root gives makes the series' cached bar queries stale, as
+   it does for ``BarsSynced`` after a sync);
 4. every ``snapshot_interval``, and on stop, saves the resumable state.
 
 Failures are retried, never dropped: a failed state write marks its symbols changed again
@@ -28,9 +29,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from application.bar_cache import CacheUnavailable, QueryCache
 from application.quote_ports import QuoteStateUnavailable, QuoteStateWriter, StateBatch
 from application.quote_ports import StreamerStatus as Status
 from domain.bars import Bar, SeriesKey
@@ -88,22 +89,19 @@ class Flusher:
         status: Callable[[], Status],
         *,
         config: StreamerConfig,
-        cache: QueryCache | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``cache``: the API's query cache, when this process or Redis shares it."""
         self._book = book
         self._writer = writer
         self._store = store
         self._events = events
-        self._cache = cache
         self._status = status
         self._config = config
         self._clock = clock
         self._monotonic = monotonic
         self._unpublished: list[PendingBar] = []
-        self._last_status: dict[str, Any] | None = None
+        self._last_status: Status | None = None
         self._status_written_at = -float("inf")
         self._snapshot_at = monotonic()
         self._store_retry_at = 0.0
@@ -114,7 +112,6 @@ class Flusher:
         self.store_outage = _Outage("storing completed bars", monotonic)
         self.events_outage = _Outage("publishing BarCompleted events", monotonic)
         self.snapshot_outage = _Outage("saving the streamer snapshot", monotonic)
-        self.cache_outage = _Outage("invalidating cached bar queries", monotonic)
         self.cycles = 0
         self.last_cycle_at = monotonic()
         self.bars_stored = 0
@@ -150,8 +147,7 @@ class Flusher:
     async def _write_state(self, now: float) -> None:
         changes = self._book.take_changes()
         status = self._status()
-        record = status.to_record()
-        del record["updated_at"]
+        record = replace(status, updated_at=0.0)
         stale = now - self._status_written_at >= self._config.status_interval
         include_status = stale or record != self._last_status
         batch = StateBatch(
@@ -199,23 +195,8 @@ class Flusher:
                 continue
             self.bars_stored += len(bars)
             self._unpublished.extend(items)
-            await self._invalidate(key)
         self.store_outage.succeeded()
         self._store_backoff.reset()
-
-    async def _invalidate(self, key: SeriesKey) -> None:
-        """Make the cached queries of ``key`` stale, so a read shows the bars just stored.
-
-        Not retried: a cached body outlives a missed invalidation by at most its TTL.
-        """
-        if self._cache is None:
-            return
-        try:
-            await asyncio.to_thread(self._cache.invalidate, key)
-        except CacheUnavailable as error:
-            self.cache_outage.failed(str(error))
-            return
-        self.cache_outage.succeeded()
 
     async def _publish_events(self) -> None:
         if not self._unpublished or self._monotonic() < self._events_retry_at:

@@ -1,10 +1,10 @@
 """The streamer on a thread of its own, with its own event loop: how a synchronous
 supervisor (the local stack of ``pocketquant run``) starts it beside the gateway.
 
-``RunningStreamer(settings)`` returns once the streamer has resumed and its loops run;
+``RunningStreamer(streamer)`` returns once the streamer has resumed and its loops run;
 ``close()`` stops it the way SIGTERM does (bars stored, snapshot saved) and joins the
-thread. Without Redis the API handlers in this process share its quote state and control
-signal (see ``adapters.quote_state.factory``).
+thread. Without Redis the API handlers of the same container share its quote state and
+control signal (see ``wiring.streamer``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import contextlib
 import logging
 import threading
 
-from config.settings import Settings
-from streamer.config import StreamerConfig
-from streamer.service import Streamer, StreamerParts
+from streamer.service import Streamer
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +23,8 @@ STOP_TIMEOUT = 30.0
 
 
 class RunningStreamer:
-    def __init__(
-        self,
-        settings: Settings,
-        config: StreamerConfig | None = None,
-        parts: StreamerParts | None = None,
-    ) -> None:
-        chosen = config if config is not None else StreamerConfig(health_port=None)
-        self.streamer = Streamer(settings, chosen, parts)
+    def __init__(self, streamer: Streamer) -> None:
+        self.streamer = streamer
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._started = threading.Event()

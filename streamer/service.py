@@ -1,11 +1,12 @@
-"""The streamer's wiring and lifetime: resume, run the loops, stop cleanly.
+"""The streamer's lifetime: resume, run the loops, stop cleanly.
 
-Start: load the snapshot (bars in progress, merged quotes, bars not yet stored) and resume
-it; open the health endpoint; then run side by side the reconciler (desired state), the
-feed (TradingView connection), the flusher (hot state, store, events, snapshots) and the
-metrics reporter. Stop (``stop`` set, e.g. on SIGTERM): the loops end, the connection
-closes, and a final flush stores what completed and saves the snapshot, so a deploy loses
-no bar in progress.
+Start: open the parts (``StreamerParts``, from the composition root: ``wiring.streamer``),
+load the snapshot (bars in progress, merged quotes, bars not yet stored) and resume it;
+open the health endpoint; then run side by side the reconciler (desired state), the feed
+(the quote connection), the flusher (hot state, store, events, snapshots) and the metrics
+reporter. Stop (``stop`` set, e.g. on SIGTERM): the loops end, the connection closes, a
+final flush stores what completed and saves the snapshot, so a deploy loses no bar in
+progress; then the parts are closed.
 """
 
 from __future__ import annotations
@@ -15,131 +16,78 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
-from adapters.tradingview.auth import TradingViewAuth
-from adapters.tradingview.connection import TradingViewConnection
-from application.bar_cache import QueryCache
-from application.bootstrap import build_events
 from application.quote_ports import (
     ControlListener,
+    QuoteConnector,
     QuoteStateUnavailable,
     QuoteStateWriter,
     StreamerStatus,
     SubscriptionStore,
 )
-from config.settings import Settings
 from domain.errors import DomainError
 from domain.ports import BarStore, EventPublisher
+from domain.series import SymbolInfo
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
 from streamer.book import SNAPSHOT_VERSION, LiveBook, TickObserver, pending_from_record
 from streamer.config import StreamerConfig
 from streamer.control import Reconciler
-from streamer.feed import Connection, Connector, QuoteFeed
+from streamer.feed import QuoteFeed
 from streamer.flusher import Flusher
 from streamer.health import HealthServer
 from streamer.metrics import Counters, MetricsReporter
 from streamer.reconnect import Backoff
-from streamer.symbols import session_of
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class StreamerParts:
-    """The adapters a streamer uses; any left ``None`` is built from the settings (and
-    closed by the streamer), any given is the caller's to close."""
+    """What a streamer runs on, opened for one run by its ``PartsOpener``."""
 
-    subscriptions: SubscriptionStore | None = None
-    writer: QuoteStateWriter | None = None
-    listener: ControlListener | None = None
-    store: BarStore | None = None
-    events: EventPublisher | None = None
-    cache: QueryCache | None = None
-    """The API's query cache, made stale as completed bars are stored: Redis when
-    ``PQ_REDIS_URL`` is set, else none (nothing else shares this process's memory)."""
-    connect: Connector | None = None
-    auth: TradingViewAuth | None = None
-    observer: TickObserver | None = None
-    owned: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
+    subscriptions: SubscriptionStore
+    writer: QuoteStateWriter
+    listener: ControlListener
+    store: BarStore
+    events: EventPublisher
+    """Where ``BarCompleted`` goes; the composition root's publisher also makes the
+    series' cached bar queries stale."""
+    connect: QuoteConnector
+    on_auth_rejected: Callable[[], None] | None = None
+    """Called when the source rejects the credentials (to sign in afresh next time)."""
 
 
-def _build_parts(settings: Settings, given: StreamerParts, config: StreamerConfig) -> StreamerParts:
-    from adapters.quote_state import factory
-
-    # Anything given stays the caller's to close; ``owned`` lists what is built here, and
-    # ``auth`` is the built connector's.
-    parts = replace(given, auth=None, owned=[])
-    owned = parts.owned
-    if parts.subscriptions is None:
-        parts.subscriptions = factory.subscription_store_from_settings(settings)
-        owned.append(parts.subscriptions.close)
-    if parts.writer is None:
-        parts.writer = factory.quote_writer_from_settings(settings)
-        owned.append(parts.writer.aclose)
-    if parts.listener is None:
-        parts.listener = factory.control_listener_from_settings(settings)
-        owned.append(parts.listener.aclose)
-    if parts.store is None:
-        from adapters.stores.factory import bar_store_from_settings
-
-        parts.store = bar_store_from_settings(settings)
-        owned.append(parts.store.close)
-    if parts.events is None:
-        parts.events = build_events(settings)
-    if parts.cache is None and settings.redis_url is not None:
-        from adapters.cache.redis_cache import RedisQueryCache
-        from adapters.cache.redis_client import redis_client
-
-        client = redis_client(settings.redis_url.get_secret_value())
-        owned.append(client.close)
-        parts.cache = RedisQueryCache(client)
-    if parts.connect is None:
-        parts.auth = TradingViewAuth.from_settings(settings)
-        parts.connect = _connector(settings, config, parts.auth)
-    return parts
-
-
-def _connector(settings: Settings, config: StreamerConfig, auth: TradingViewAuth) -> Connector:
-    async def connect() -> Connection:
-        token = await auth.token()
-        connection = TradingViewConnection(
-            settings.tradingview_url,
-            token,
-            origin=settings.tradingview_origin,
-            timeout=config.connect_timeout,
-        )
-        await connection.open()
-        return connection
-
-    return connect
+PartsOpener = Callable[[StreamerConfig], AbstractAsyncContextManager[StreamerParts]]
+"""Opens the parts for one run in the running event loop, and closes what it opened."""
 
 
 class Streamer:
-    """One streamer. ``await Streamer(settings).run(stop)`` runs it until ``stop`` is set."""
+    """One streamer: ``await Streamer(config, open_parts).run(stop)`` runs it until
+    ``stop`` is set."""
 
     def __init__(
         self,
-        settings: Settings,
-        config: StreamerConfig | None = None,
-        parts: StreamerParts | None = None,
+        config: StreamerConfig,
+        open_parts: PartsOpener,
         *,
+        observer: TickObserver | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.settings = settings
-        self.config = config if config is not None else StreamerConfig()
-        self._given = parts if parts is not None else StreamerParts()
+        """``observer`` sees every tick (tests record them)."""
+        self.config = config
+        self._open_parts = open_parts
         self._clock = clock
         self._monotonic = monotonic
-        self.book = LiveBook(self.config.intervals, observer=self._given.observer)
+        self.book = LiveBook(self.config.intervals, observer=observer)
         self.health: HealthServer | None = None
         self.resumed = False
         self.ready = asyncio.Event()
         """Set once resumed and running (tests wait for it)."""
-        self._parts: StreamerParts | None = None
         self._feed: QuoteFeed | None = None
         self._flusher: Flusher | None = None
 
@@ -156,17 +104,10 @@ class Streamer:
         return self._flusher
 
     async def run(self, stop: asyncio.Event) -> None:
-        parts = _build_parts(self.settings, self._given, self.config)
-        self._parts = parts
-        try:
+        async with self._open_parts(self.config) as parts:
             await self._run(parts, stop)
-        finally:
-            await _close_all(parts.owned)
 
     async def _run(self, parts: StreamerParts, stop: asyncio.Event) -> None:
-        assert parts.subscriptions is not None and parts.writer is not None
-        assert parts.listener is not None and parts.store is not None
-        assert parts.events is not None and parts.connect is not None
         config = self.config
         store = parts.store
         flusher = Flusher(
@@ -176,19 +117,17 @@ class Streamer:
             parts.events,
             self.status,
             config=config,
-            cache=parts.cache,
             clock=self._clock,
             monotonic=self._monotonic,
         )
         self._flusher = flusher
         await self._resume(parts.writer, flusher, stop)
-        auth = parts.auth
         feed = QuoteFeed(
             self.book,
             parts.connect,
             config,
             lookup_session=self._session_lookup(store),
-            on_auth_rejected=auth.forget if auth is not None and auth.can_refresh else None,
+            on_auth_rejected=parts.on_auth_rejected,
             clock=self._clock,
             monotonic=self._monotonic,
         )
@@ -270,7 +209,7 @@ class Streamer:
             raise
         if flusher.snapshot_outage.failing:
             logger.error("stopped without saving the snapshot: the last saved one stands")
-        if self._parts is not None and self.book.completed_count:
+        if self.book.completed_count:
             logger.error(
                 "stopped with %d completed bars not stored; they are in the snapshot",
                 self.book.completed_count,
@@ -354,26 +293,11 @@ class Streamer:
             reporter.emit()
 
 
-async def _close_all(closers: list[Callable[[], Awaitable[None] | None]]) -> None:
-    for close in reversed(closers):
-        try:
-            result = close()
-            if result is not None:
-                await result
-        except Exception:
-            logger.exception("closing %r failed", close)
-
-
-async def run_streamer(
-    settings: Settings,
-    *,
-    stop: asyncio.Event,
-    config: StreamerConfig | None = None,
-    parts: StreamerParts | None = None,
-) -> None:
-    """Run a streamer until ``stop`` is set (what ``pocketquant run`` starts in-process).
-
-    Without ``config`` it runs no health endpoint: the local stack has its own ``/health``.
-    """
-    chosen = config if config is not None else StreamerConfig(health_port=None)
-    await Streamer(settings, chosen, parts).run(stop)
+def session_of(info: SymbolInfo | None) -> TradingSession | None:
+    """The stored metadata's session, or ``None`` when it has none usable."""
+    if info is None:
+        return None
+    try:
+        return info.trading_session
+    except DomainError:
+        return None

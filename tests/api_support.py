@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from application.bootstrap import Services, use_services
 from config.settings import Settings
 from functions.api.handler import handler
 from local.lambda_context import LocalLambdaContext
 from local.proxy_event import HttpRequest, http_response, proxy_event
+from wiring.services import Services, use_services
 
 SIM_NOW = 1_710_532_800
 """2024-03-15 20:00 UTC, where the simulator's history ends."""

@@ -24,6 +24,9 @@ class FakeClock:
 
 
 class FakeBarStore:
+    backend = "fake"
+    location = "memory"
+
     def __init__(self) -> None:
         self.bars: dict[SeriesKey, dict[int, Bar]] = {}
         self.statuses: dict[SeriesKey, SyncStatus] = {}

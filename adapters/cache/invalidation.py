@@ -1,7 +1,10 @@
 """Invalidate cached queries when a series changes, whoever publishes the change.
 
 Wrapping the event publisher (rather than subscribing to one bus) keeps invalidation on
-every path: API syncs, the background worker, the scheduler, with any bus behind it.
+every path, with any bus behind it: ``BarsSynced`` from API syncs, the background worker
+and the CLI, ``BarCompleted`` from the streamer once it stored the bars. A failed
+invalidation is logged and reported to ``on_error``; the events are published anyway (a
+cached body outlives a missed invalidation by at most its TTL).
 """
 
 from __future__ import annotations

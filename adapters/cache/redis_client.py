@@ -1,7 +1,8 @@
 """One way to make a Redis client: short timeouts, one retry, health checks.
 
 A cache must fail fast: when Redis is slow or gone, the caller reads the store instead of
-waiting. Both the query cache and the idempotency records use this client.
+waiting. The query cache, the idempotency records and the API's quote reads and control
+signals share one such client per container.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.queue.job_message import encode_job
 from adapters.queue.sqs_event import failed_message_ids, sqs_event, sqs_record
 from application.background import QueueUnavailable, SyncJob
 
@@ -64,7 +63,7 @@ class InProcessSyncQueue:
     def enqueue(self, job: SyncJob) -> None:
         if self._stopping.is_set():
             raise QueueUnavailable("the local sync worker is stopping")
-        self._messages.put(_Message(str(uuid.uuid4()), encode_job(job), time.time()))
+        self._messages.put(_Message(str(uuid.uuid4()), job.to_body(), time.time()))
 
     def enqueue_many(self, jobs: Sequence[SyncJob]) -> None:
         for job in jobs:

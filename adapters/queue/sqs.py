@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.queue.job_message import encode_job
 from application.background import QueueUnavailable, SyncJob
 from config.settings import Settings
 
@@ -32,7 +31,7 @@ class SqsSyncQueue:
 
     def enqueue(self, job: SyncJob) -> None:
         try:
-            self._client.send_message(QueueUrl=self._queue_url, MessageBody=encode_job(job))
+            self._client.send_message(QueueUrl=self._queue_url, MessageBody=job.to_body())
         except (BotoCoreError, ClientError) as error:
             raise QueueUnavailable(f"SQS refused the sync job {job.job_id}: {error}") from None
 
@@ -42,8 +41,7 @@ class SqsSyncQueue:
         for start in range(0, len(jobs), SQS_BATCH_LIMIT):
             chunk = jobs[start : start + SQS_BATCH_LIMIT]
             entries: list[Any] = [
-                {"Id": str(index), "MessageBody": encode_job(job)}
-                for index, job in enumerate(chunk)
+                {"Id": str(index), "MessageBody": job.to_body()} for index, job in enumerate(chunk)
             ]
             try:
                 reply = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)

@@ -7,5 +7,5 @@
 * the control signal from the API to the streamer: Redis pub/sub (``redis_control``) or
   in-process (``in_process``).
 
-``factory`` picks them from the settings.
+The composition root (``wiring``) picks them from the settings.
 """

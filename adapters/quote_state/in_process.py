@@ -17,13 +17,13 @@ from typing import Any
 
 from adapters.quote_state import records
 from application.quote_ports import (
-    LatestQuote,
     QuoteStateUnavailable,
     StateBatch,
     StreamerStatus,
 )
 from domain.bars import Bar
 from domain.intervals import Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 
 
@@ -62,7 +62,7 @@ class InProcessQuoteState:
     async def write(self, batch: StateBatch) -> None:
         with self._lock:
             for quote in batch.quotes:
-                self._quotes[quote.key] = quote
+                self._quotes[quote.symbol.key] = quote
             self._bars.update(batch.bars)
             for slot in batch.cleared_bars:
                 self._bars.pop(slot, None)

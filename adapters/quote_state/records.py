@@ -12,16 +12,27 @@ from typing import Any
 
 import orjson
 
-from application.quote_ports import LatestQuote, StreamerStatus
+from application.quote_ports import StreamerStatus
 from domain.bars import Bar
+from domain.quotes import LatestQuote
+from domain.symbols import Symbol
+
+_QUOTE_NUMBERS = tuple(name for name in LatestQuote.__dataclass_fields__ if name != "symbol")
 
 
 def encode_quote(quote: LatestQuote) -> bytes:
-    return orjson.dumps(quote.to_record())
+    record: dict[str, Any] = {"symbol": quote.symbol.ticker, "exchange": quote.symbol.exchange}
+    record.update((name, getattr(quote, name)) for name in _QUOTE_NUMBERS)
+    return orjson.dumps(record)
 
 
 def decode_quote(raw: bytes | str) -> LatestQuote:
-    return LatestQuote.from_record(orjson.loads(raw))
+    record = orjson.loads(raw)
+    get = record.get
+    return LatestQuote(
+        Symbol(exchange=str(record["exchange"]), ticker=str(record["symbol"])),
+        **{name: get(name) for name in _QUOTE_NUMBERS},
+    )
 
 
 def encode_bar(bar: Bar) -> bytes:
@@ -34,11 +45,32 @@ def decode_bar(raw: bytes | str) -> Bar:
 
 
 def encode_status(status: StreamerStatus) -> bytes:
-    return orjson.dumps(status.to_record())
+    return orjson.dumps(
+        {
+            "connected": status.connected,
+            "updated_at": status.updated_at,
+            "running": status.running,
+            "last_tick_at": status.last_tick_at,
+            "active_symbols": list(status.active_symbols),
+            "unknown_symbols": dict(status.unknown_symbols),
+            "reconnects": status.reconnects,
+            "connected_since": status.connected_since,
+        }
+    )
 
 
 def decode_status(raw: bytes | str) -> StreamerStatus:
-    return StreamerStatus.from_record(orjson.loads(raw))
+    record = orjson.loads(raw)
+    return StreamerStatus(
+        connected=bool(record.get("connected")),
+        updated_at=float(record.get("updated_at") or 0.0),
+        running=bool(record.get("running")),
+        last_tick_at=record.get("last_tick_at"),
+        active_symbols=tuple(record.get("active_symbols") or ()),
+        unknown_symbols=dict(record.get("unknown_symbols") or {}),
+        reconnects=int(record.get("reconnects") or 0),
+        connected_since=record.get("connected_since"),
+    )
 
 
 def encode_snapshot(snapshot: Mapping[str, Any]) -> bytes:

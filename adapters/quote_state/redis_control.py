@@ -22,7 +22,8 @@ _SIGNAL = b"changed"
 
 
 class RedisControlNotifier:
-    """``ControlNotifier``: publishes on the control channel. Takes ownership of ``client``."""
+    """``ControlNotifier``: publishes on the control channel; ``close()`` closes ``client``
+    (the composition root shares its one client instead, and closes it itself)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client

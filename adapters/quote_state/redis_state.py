@@ -1,11 +1,12 @@
 """The hot quote state in Redis (ElastiCache on AWS).
 
-``RedisQuoteReader`` serves the API (synchronous redis-py, one client per process);
-``RedisQuoteWriter`` serves the streamer (``redis.asyncio``): each flush is one pipeline
-without MULTI, holding one ``HSET`` of the changed quotes, one of the changed bars, the
-deletions and the status. Clients fail fast (short timeouts, two retries) so a Redis outage
-surfaces as ``QuoteStateUnavailable`` within seconds instead of stalling a request or the
-streamer's flush loop; the streamer keeps what it could not write and tries again.
+``RedisQuoteReader`` serves the API (synchronous redis-py: the container's one client,
+``adapters.cache.redis_client``); ``RedisQuoteWriter`` serves the streamer
+(``redis.asyncio``): each flush is one pipeline without MULTI, holding one ``HSET`` of the
+changed quotes, one of the changed bars, the deletions and the status. The streamer's
+clients fail fast (short timeouts, two retries) so a Redis outage surfaces as
+``QuoteStateUnavailable`` within seconds instead of stalling its flush loop; it keeps what
+it could not write and tries again.
 """
 
 from __future__ import annotations
@@ -19,44 +20,32 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from adapters.quote_state import names, records
 from application.quote_ports import (
-    LatestQuote,
     QuoteStateUnavailable,
     StateBatch,
     StreamerStatus,
 )
 from domain.bars import Bar
 from domain.intervals import ALL_INTERVALS, Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 
 SOCKET_TIMEOUT_SECONDS = 2.0
 _RETRIES = 2
 
 
-def _client_options() -> dict[str, Any]:
-    return {
-        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
-        "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
-        "health_check_interval": 30,
-    }
-
-
-def sync_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url, retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), _RETRIES), **_client_options()
-    )
-
-
 def async_client(url: str) -> aioredis.Redis:
+    """The streamer's client for ``url``; it connects on first use."""
     from redis.asyncio.retry import Retry as AsyncRetry
 
     return aioredis.Redis.from_url(
         url,
         retry=AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), _RETRIES),
-        **_client_options(),
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        health_check_interval=30,
     )
 
 
@@ -74,7 +63,8 @@ def _errors(action: str) -> Iterator[None]:
 
 
 class RedisQuoteReader:
-    """``QuoteStateReader`` on Redis. Takes ownership of ``client``."""
+    """``QuoteStateReader`` on Redis; ``close()`` closes ``client`` (the composition root
+    shares its one client instead, and closes it itself)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
@@ -126,7 +116,7 @@ class RedisQuoteWriter:
         if batch.quotes:
             pipe.hset(
                 names.LATEST_QUOTES,
-                mapping={q.key: records.encode_quote(q) for q in batch.quotes},
+                mapping={q.symbol.key: records.encode_quote(q) for q in batch.quotes},
             )
         if batch.bars:
             pipe.hset(

@@ -122,6 +122,8 @@ class MongoBarStore:
     Indexes are created (idempotently) before the first write of each process.
     """
 
+    backend = "mongodb"
+
     def __init__(self, client: MongoClient[Document], db_name: str) -> None:
         self._client = client
         self._db_name = db_name
@@ -131,6 +133,10 @@ class MongoBarStore:
         self._symbols = db[names.SYMBOLS]
         self._indexed = False
         self._closed = False
+
+    @property
+    def location(self) -> str:
+        return f"database {self._db_name}"
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:

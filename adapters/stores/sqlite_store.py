@@ -55,6 +55,8 @@ _UPSERT_SYMBOL = _upsert_record_sql(
 class SqliteBarStore:
     """``BarStore`` on a SQLite file; the file and its directory are created on open."""
 
+    backend = "sqlite"
+
     def __init__(self, path: Path) -> None:
         self._path = path
 
@@ -69,6 +71,10 @@ class SqliteBarStore:
     @property
     def path(self) -> Path:
         return self._path
+
+    @property
+    def location(self) -> str:
+        return str(self._path.resolve())
 
     def upsert_bars(self, key: SeriesKey, bars: Sequence[Bar]) -> int:
         if not bars:

@@ -108,11 +108,14 @@ class TradingViewHistoryClient:
         self.compression = compression
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TradingViewHistoryClient:
+    def from_settings(
+        cls, settings: Settings, auth: TradingViewAuth | None = None
+    ) -> TradingViewHistoryClient:
+        """``auth``: credentials shared with other clients; by default the settings' own."""
         return cls(
             url=settings.tradingview_url,
             origin=settings.tradingview_origin,
-            auth=TradingViewAuth.from_settings(settings),
+            auth=auth if auth is not None else TradingViewAuth.from_settings(settings),
             timeout=settings.tradingview_timeout,
         )
 

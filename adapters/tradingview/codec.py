@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -92,9 +92,12 @@ class Hello:
     fields: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A method message. Unknown keys (``t``, ``t_ms``) are kept in ``raw`` and ignored."""
+class Message(NamedTuple):
+    """A method message. Unknown keys (``t``, ``t_ms``) are kept in ``raw`` and ignored.
+
+    A named tuple, not a frozen dataclass: one is made per frame on the streamer's hot
+    path, and a tuple is made in well under half the time.
+    """
 
     method: str
     params: list[Any]

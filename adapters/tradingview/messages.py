@@ -87,10 +87,18 @@ def symbol_spec(symbol: Symbol, *, extended_hours: bool = False) -> str:
     return "=" + json.dumps(spec, separators=(",", ":"))
 
 
-def resolve_symbol(chart_session: str, symbol: Symbol, *, extended_hours: bool = False) -> Outgoing:
+def resolve_symbol(
+    chart_session: str,
+    symbol: Symbol,
+    *,
+    extended_hours: bool = False,
+    symbol_id: str = SYMBOL_ID,
+) -> Outgoing:
+    """Resolve ``symbol`` as ``symbol_id`` of the chart session (one id per request lets
+    many resolve at once, as the streamer does)."""
     return Outgoing(
         "resolve_symbol",
-        [chart_session, SYMBOL_ID, symbol_spec(symbol, extended_hours=extended_hours)],
+        [chart_session, symbol_id, symbol_spec(symbol, extended_hours=extended_hours)],
     )
 
 

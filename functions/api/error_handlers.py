@@ -1,6 +1,7 @@
 """Every failure of a request becomes the one error body, here and nowhere else.
 
-Registered on the resolver: domain errors (by ``STATUS_BY_ERROR``), request validation,
+Registered on the resolver: domain errors (by ``STATUS_BY_ERROR``), the HTTP layer's own
+refusals (``HttpError``: idempotency), request validation,
 unknown routes (404) and known routes with another method (405), unsupported bodies, and
 anything unexpected (500, logged with its stack trace, answered with a generic message).
 """
@@ -20,7 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 
 from domain.errors import DomainError, InvalidInput
 from functions.api.app import NOT_AN_OBJECT, app
-from functions.common.errors import error_body, status_of
+from functions.common.errors import HttpError, error_body, status_of
 from functions.common.observability import logger
 
 E = TypeVar("E", bound=Exception)
@@ -52,16 +53,28 @@ def error_response(
     )
 
 
+def _refusal(
+    status: HTTPStatus, code: str, message: str, field: str | None = None
+) -> Response[str]:
+    """A refused request, logged (an error when it is ours to fix), with ``Retry-After``
+    when trying again is the remedy."""
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        logger.error("request failed", extra={"error_code": code, "reason": message})
+    else:
+        logger.info("request refused", extra={"error_code": code, "reason": message})
+    headers = {"Retry-After": "1"} if status == HTTPStatus.SERVICE_UNAVAILABLE else None
+    return error_response(status, code, message, field, headers)
+
+
 @handles(DomainError)
 def domain_error(error: DomainError) -> Response[str]:
-    status = status_of(error)
-    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        logger.error("request failed", extra={"error_code": error.code, "reason": error.message})
-    else:
-        logger.info("request refused", extra={"error_code": error.code, "reason": error.message})
     field = error.field if isinstance(error, InvalidInput) else None
-    headers = {"Retry-After": "1"} if status == HTTPStatus.SERVICE_UNAVAILABLE else None
-    return error_response(status, error.code, error.message, field, headers)
+    return _refusal(status_of(error), error.code, error.message, field)
+
+
+@handles(HttpError)
+def http_error(error: HttpError) -> Response[str]:
+    return _refusal(error.status, error.code, error.message)
 
 
 def _field_of(location: tuple[Any, ...]) -> str:

@@ -12,7 +12,6 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from application.bootstrap import get_services
 from functions.api import error_handlers  # noqa: F401 - registers the error handlers
 from functions.api.app import app
 from functions.api.media_type import (
@@ -38,6 +37,7 @@ from functions.common.observability import (
     logger,
     record_latency,
 )
+from wiring.services import get_services
 
 MAX_BODY_BYTES = 64 * 1024
 

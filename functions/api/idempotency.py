@@ -1,10 +1,12 @@
-"""Idempotent POSTs: Powertools' ``idempotent_function`` on each command.
+"""Idempotent POSTs: Powertools' ``idempotent_function`` around each command.
 
-The record key is the ``Idempotency-Key`` header; the validated body is the payload whose
-hash must match on a replay. Records live 24 h in Redis (``CachePersistenceLayer``, see
-``adapters.idempotency.persistence``) or, with no Redis configured, in process (the same
-layer over an in-memory client). Only a command
-that returns is recorded: one that raises leaves no record, so a retry runs it again.
+A command takes the typed request its route made of the validated body and returns a
+``CommandResult`` (status and serialized body). The record key is the ``Idempotency-Key``
+header; the validated body, as JSON, is the payload whose hash must match on a replay.
+Records live 24 h in Redis or, with no Redis configured, in process
+(``Services.idempotency_store``), and keep the exact body text, so a replay answers byte
+for byte what the first request did. Only a command that returns is recorded: one that
+raises leaves no record, so a retry runs it again.
 
 Powertools' idempotency module costs ~0.2 s to import, so it is imported, and the command
 wrapped, on the first POST that carries a key.
@@ -13,13 +15,13 @@ wrapped, on the first POST that carries a key.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
-from application.bootstrap import Services, get_services
 from functions.api.app import app
 from functions.common.errors import (
     IdempotencyInProgress,
@@ -27,6 +29,7 @@ from functions.common.errors import (
     IdempotencyUnavailable,
 )
 from functions.common.http import json_response
+from wiring.services import Services, get_services
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -45,30 +48,46 @@ IdempotencyKey = Annotated[
 ]
 """The ``Idempotency-Key`` header parameter of every idempotent POST."""
 
-CommandResult = dict[str, Any]
-"""``{"status_code": int, "body": str}`` (the serialized body): what is stored and replayed."""
-Command = Callable[[dict[str, Any]], CommandResult]
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What a command answers, as it is recorded and replayed: the status and the body."""
+
+    status_code: int
+    body: str
+
+
+C = TypeVar("C")
+Command = Callable[[C], CommandResult]
 
 _ran: contextvars.ContextVar[bool] = contextvars.ContextVar("idempotent_command_ran", default=False)
 
 
-class IdempotentCommand:
+class IdempotentCommand(Generic[C]):
     """A command run at most once per ``Idempotency-Key`` and body, within ``EXPIRY_S``."""
 
-    def __init__(self, name: str, command: Command) -> None:
+    def __init__(self, name: str, command: Command[C]) -> None:
         self.name = name
         self._command = command
 
     def __call__(
-        self, payload: dict[str, Any], key: str | None, *, lambda_context: Any = None
+        self,
+        request: C,
+        body: Mapping[str, Any],
+        key: str | None,
+        *,
+        lambda_context: Any = None,
     ) -> tuple[CommandResult, bool]:
-        """The command's result, and whether it was replayed from an earlier request."""
+        """Run the command on ``request`` (made of the validated ``body``); its result, and
+        whether that was replayed from an earlier request."""
         if key is None:
-            return self._command(payload), False
+            return self._command(request), False
         wrapped = self._wrapped(get_services(), lambda_context)
         token = _ran.set(False)
         try:
-            result: CommandResult = wrapped(call={"idempotency_key": key, "payload": payload})
+            # Only "payload" is hashed; the typed request travels beside it to ``_run``.
+            call = {"idempotency_key": key, "payload": dict(body), "request": request}
+            result: CommandResult = wrapped(call=call)
             return result, not _ran.get()
         except Exception as error:
             translated = _translated(error)
@@ -80,7 +99,8 @@ class IdempotentCommand:
 
     def _run(self, call: dict[str, Any]) -> CommandResult:
         _ran.set(True)
-        return self._command(call["payload"])
+        request: C = call["request"]
+        return self._command(request)
 
     def _wrapped(self, services: Services, lambda_context: Any) -> Callable[..., CommandResult]:
         config, wrapped = services.once(f"idempotent:{self.name}", self._build(services))
@@ -94,8 +114,9 @@ class IdempotentCommand:
                 IdempotencyConfig,
                 idempotent_function,
             )
-
-            from adapters.idempotency.persistence import record_store
+            from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import (
+                DataclassSerializer,
+            )
 
             config = IdempotencyConfig(
                 event_key_jmespath="idempotency_key",
@@ -103,12 +124,12 @@ class IdempotentCommand:
                 raise_on_no_idempotency_key=True,
                 expires_after_seconds=EXPIRY_S,
             )
-            # One layer per command: Powertools keeps the key prefix on the layer.
-            layer = record_store(services.idempotency_records)
             wrapped = idempotent_function(
                 data_keyword_argument="call",
-                persistence_store=layer,
+                # One layer per command: Powertools keeps the key prefix on the layer.
+                persistence_store=services.idempotency_store(),
                 config=config,
+                output_serializer=DataclassSerializer(CommandResult),
                 key_prefix=f"{KEY_PREFIX}.{self.name}",
             )(self._run)
             return config, wrapped
@@ -136,17 +157,19 @@ def _translated(error: Exception) -> Exception:
     return error
 
 
-def idempotent(name: str) -> Callable[[Command], IdempotentCommand]:
+def idempotent(name: str) -> Callable[[Command[C]], IdempotentCommand[C]]:
     """Decorate a command: ``@idempotent("sync")``."""
 
-    def decorate(command: Command) -> IdempotentCommand:
+    def decorate(command: Command[C]) -> IdempotentCommand[C]:
         return IdempotentCommand(name, command)
 
     return decorate
 
 
-def respond(command: IdempotentCommand, payload: dict[str, Any], key: str | None) -> Response[str]:
-    """Run ``command`` under ``key`` and answer its result, marking a replay."""
-    result, replayed = command(payload, key, lambda_context=app.lambda_context)
+def respond(
+    command: IdempotentCommand[C], request: C, body: Mapping[str, Any], key: str | None
+) -> Response[str]:
+    """Run ``command`` on ``request`` under ``key`` and answer its result, marking a replay."""
+    result, replayed = command(request, body, key, lambda_context=app.lambda_context)
     headers = {REPLAY_HEADER: "true"} if replayed else None
-    return json_response(result["body"], result["status_code"], headers)
+    return json_response(result.body, result.status_code, headers)

@@ -1,4 +1,5 @@
-"""Errors as HTTP: the one error body, and the status of every domain error.
+"""Errors as HTTP: the one error body, the status of every domain error, and the errors
+that belong to HTTP alone (``HttpError``: the idempotency of POSTs).
 
 Every 4xx and 5xx answer has the body ``{"error": {"code", "message", "field"?,
 "correlation_id"}}``: ``code`` is stable and machine-readable, ``message`` says what to do.
@@ -12,6 +13,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from application.background import QueueUnavailable
+from application.quote_ports import QuoteStateUnavailable
+from application.quotes import QuoteNotFound
 from domain.errors import (
     AuthenticationRejected,
     DomainError,
@@ -28,21 +31,35 @@ from domain.errors import (
 from functions.common.observability import current_correlation_id
 
 
-class IdempotencyKeyReused(DomainError):
+class HttpError(Exception):
+    """A refusal of the HTTP layer itself, not of a use case: its status and code."""
+
+    status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+    code = "http_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IdempotencyKeyReused(HttpError):
     """The Idempotency-Key was used before with another body."""
 
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "idempotency_key_reused"
 
 
-class IdempotencyInProgress(DomainError):
+class IdempotencyInProgress(HttpError):
     """A request with this Idempotency-Key is still being answered."""
 
+    status = HTTPStatus.CONFLICT
     code = "idempotency_in_progress"
 
 
-class IdempotencyUnavailable(DomainError):
+class IdempotencyUnavailable(HttpError):
     """The idempotency records cannot be read or written, so the work cannot run once-only."""
 
+    status = HTTPStatus.SERVICE_UNAVAILABLE
     code = "idempotency_unavailable"
 
 
@@ -53,7 +70,10 @@ class ErrorDetail(BaseModel):
     )
     message: str = Field(description="What went wrong and what to do about it.")
     field: str | None = Field(
-        None, description="The request field at fault, for input errors.", examples=["limit"]
+        None,
+        description="The request field at fault, for input errors.",
+        examples=["limit"],
+        exclude_if=lambda value: value is None,  # absent, not null, as error_detail writes it
     )
     correlation_id: str | None = Field(
         None,
@@ -72,6 +92,7 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     InvalidInput: HTTPStatus.UNPROCESSABLE_ENTITY,
     SymbolNotFound: HTTPStatus.NOT_FOUND,
     SeriesNotTracked: HTTPStatus.NOT_FOUND,
+    QuoteNotFound: HTTPStatus.NOT_FOUND,
     AuthenticationRejected: HTTPStatus.BAD_GATEWAY,
     NotEntitled: HTTPStatus.BAD_GATEWAY,
     FeedProtocolError: HTTPStatus.BAD_GATEWAY,
@@ -80,9 +101,7 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     QueueUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     EventsUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,  # the bars are stored; a retry is safe
-    IdempotencyKeyReused: HTTPStatus.UNPROCESSABLE_ENTITY,
-    IdempotencyInProgress: HTTPStatus.CONFLICT,
-    IdempotencyUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    QuoteStateUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 """Subclasses map through their nearest listed base; anything unlisted is a 500."""
 

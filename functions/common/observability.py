@@ -24,11 +24,11 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from application.bootstrap import on_cache_error
-from application.redaction import redact
 from config.metric_names import CACHE_ERRORS, REQUEST_LATENCY, SERVICE
 from config.metric_names import NAMESPACE as METRICS_NAMESPACE
 from functions.common import correlation
+from functions.common.redaction import redact
+from wiring.services import on_cache_error
 
 if TYPE_CHECKING:
     from application.bar_cache import CacheUnavailable

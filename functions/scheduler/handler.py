@@ -1,7 +1,7 @@
 """The scheduler Lambda: EventBridge Scheduler invokes it with ``{"schedule": "<name>"}``.
 
 It looks the schedule up in ``config.schedules.SCHEDULES``, finds the series it covers
-(:mod:`functions.scheduler.fan_out`) and enqueues one sync job per series, which the
+(:mod:`application.scheduled_syncs`) and enqueues one sync job per series, which the
 sync-worker function runs. Locally the in-process scheduler calls this same handler.
 """
 
@@ -12,11 +12,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from application.bootstrap import get_services
+from application.background import enqueue_all
+from application.scheduled_syncs import series_to_sync, sync_jobs
 from config.metric_names import SYNC_JOBS_SCHEDULED
 from config.schedules import schedule_by_name
 from functions.common.observability import count, instrument
-from functions.scheduler.fan_out import enqueue_all, series_to_sync, sync_jobs
+from wiring.services import get_services
 
 logger = logging.getLogger("pocketquant.scheduler")
 

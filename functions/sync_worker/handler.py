@@ -18,7 +18,6 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from application.bootstrap import get_services
 from config.metric_names import BARS_SYNCED, SYNC_FAILURES
 from functions.common.observability import (
     begin_request,
@@ -28,6 +27,7 @@ from functions.common.observability import (
     instrument,
 )
 from functions.sync_worker.worker import JobOutcome, SyncWorker
+from wiring.services import get_services
 
 count_cache_errors()
 

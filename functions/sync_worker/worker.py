@@ -14,8 +14,7 @@ import logging
 from dataclasses import dataclass
 from enum import Enum
 
-from adapters.queue.errors import MalformedJob
-from adapters.queue.job_message import decode_job
+from application.background import MalformedJob, SyncJob
 from application.sync import sync_series
 from domain.errors import (
     AuthenticationRejected,
@@ -64,7 +63,7 @@ class SyncWorker:
     def run(self, body: str) -> JobReport:
         """Run the job in a message ``body``; raises when it should be tried again."""
         try:
-            job = decode_job(body)
+            job = SyncJob.from_body(body)
         except MalformedJob as error:
             logger.error("not a sync job, dropped: %s", error.message)
             return JobReport(JobOutcome.REJECTED)

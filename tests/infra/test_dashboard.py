@@ -1,6 +1,7 @@
 """The dashboard draws every metric of config/metric_names.py, and nothing else of the code's:
 a metric added there gets its graph, a metric nobody emits has none (the emitting side is
-tests/unit/test_metric_names.py)."""
+tests/unit/test_metric_names.py). The stream's metrics, listed in config/stream_names.py
+until their emitters register them there, are drawn the same way."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from typing import Any
 
 import pytest
 
-from config import metric_names
+from config import metric_names, stream_names
 from config.metric_names import METRICS, NAMESPACE, Emitter, Metric, Statistic, Unit
 from infra_stack import metric_widgets
 from tests.infra.conftest import Synthesized
 
 pytestmark = pytest.mark.infra
+
+DRAWN = (*METRICS, *stream_names.METRICS)
+DRAWN_BY_NAME = {metric.name: metric for metric in DRAWN}
 
 _SEARCH = re.compile(
     r"(?P<combine>[A-Z]+)\(SEARCH\('Namespace=\"(?P<namespace>[^\"]+)\" "
@@ -48,9 +52,9 @@ def _code_metric_lines(full: Synthesized) -> list[dict[str, Any]]:
 
 def test_every_registered_metric_has_exactly_one_line_and_no_other(full: Synthesized) -> None:
     lines = _code_metric_lines(full)
-    assert sorted(line["name"] for line in lines) == sorted(m.name for m in METRICS)
+    assert sorted(line["name"] for line in lines) == sorted(m.name for m in DRAWN)
     for line in lines:
-        metric = metric_names.BY_NAME[line["name"]]
+        metric = DRAWN_BY_NAME[line["name"]]
         assert line["namespace"] == NAMESPACE
         assert line["statistic"] == metric.statistic.value
         assert line["combine"] == ("SUM" if metric.statistic is Statistic.SUM else "MAX")
@@ -60,7 +64,7 @@ def test_every_registered_metric_has_exactly_one_line_and_no_other(full: Synthes
 
 def test_metrics_naming_one_graph_share_it(full: Synthesized) -> None:
     titles = {line["title"] for line in _code_metric_lines(full)}
-    assert titles == {m.widget for m in METRICS}
+    assert titles == {m.widget for m in DRAWN}
     cache = [line["name"] for line in _code_metric_lines(full) if line["title"].startswith("Query")]
     assert cache == [metric_names.CACHE_HITS, metric_names.CACHE_MISSES, metric_names.CACHE_ERRORS]
 
@@ -86,7 +90,7 @@ def test_functions_report_metrics_in_the_dashboards_namespace(full: Synthesized)
         for f in full.resources("AWS::Lambda::Function").values()
         if f["Properties"].get("Handler", "").startswith("functions.")
     ]
-    assert len(functions) == 3
+    assert len(functions) == 4  # api, sync-worker, scheduler, stream
     for env in functions:
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == NAMESPACE
         assert env["POWERTOOLS_SERVICE_NAME"] == metric_names.SERVICE

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk import assertions
 
-from config import metric_names
+from config import metric_names, stream_names
 from config.schedules import SCHEDULES
 from infra_stack import constants as c
 from infra_stack.openapi_routes import load
@@ -20,6 +20,8 @@ pytestmark = pytest.mark.infra
 
 Match = assertions.Match
 ROUTES = load().routes
+#: Every function of the stack: the three of LAMBDA_HANDLERS and the stream's.
+APP_HANDLERS = {*c.LAMBDA_HANDLERS.values(), stream_names.HANDLER}
 
 
 def _logical_id(resources: Mapping[str, Any], fragment: str) -> str:
@@ -131,7 +133,7 @@ def test_cache_is_serverless_with_tls_and_the_url_says_rediss(full: Synthesized)
         ]
     }
     functions = _app_functions(full)
-    assert len(functions) == 3
+    assert set(functions) == APP_HANDLERS
     for function in functions.values():
         assert function["Properties"]["Environment"]["Variables"][c.ENV_REDIS_URL] == expected
     container = _container(full)
@@ -231,7 +233,7 @@ def _app_functions(full: Synthesized) -> dict[str, dict[str, Any]]:
 
 def test_functions_share_one_runtime_architecture_and_layer(full: Synthesized) -> None:
     functions = _app_functions(full)
-    assert set(functions) == set(c.LAMBDA_HANDLERS.values())
+    assert set(functions) == APP_HANDLERS
     layer_id = _logical_id(full.resources("AWS::Lambda::LayerVersion"), "SharedLayer")
     layer = full.one("AWS::Lambda::LayerVersion")["Properties"]
     assert layer["CompatibleRuntimes"] == ["python3.11"]
@@ -311,8 +313,9 @@ def test_schedules_come_from_config_with_their_time_zones(full: Synthesized) -> 
 
 def test_every_log_group_has_a_retention(full: Synthesized) -> None:
     groups = full.resources("AWS::Logs::LogGroup")
-    # api, sync-worker, scheduler, API access + execution logs, streamer, VPC flow logs
-    assert len(groups) == 7
+    # api, sync-worker, scheduler, stream, REST access + execution logs, WebSocket access +
+    # execution logs, streamer, VPC flow logs
+    assert len(groups) == 10
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == 30
     log_config = _container(full)["LogConfiguration"]

@@ -103,7 +103,7 @@ def test_bulk_and_background_are_idempotent_too(
     api: ApiClient, simulator: RunningSimulator
 ) -> None:
     from application.background import SyncJob
-    from application.bootstrap import get_services
+    from wiring.services import get_services
 
     bulk = {"symbols": [{"symbol": "KO", "exchange": "NYSE"}], "n_bars": 50}
     first = api.post("/market-data/sync/bulk", bulk, headers={"Idempotency-Key": "bulk-1"})

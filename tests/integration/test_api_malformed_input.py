@@ -384,7 +384,7 @@ def test_the_callers_correlation_id_is_echoed_and_a_bad_one_replaced(api: ApiCli
 def test_an_unexpected_failure_is_a_generic_500(
     api: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from application.bootstrap import get_services
+    from wiring.services import get_services
 
     def explode() -> None:
         raise RuntimeError("internal detail /etc/secret-path")

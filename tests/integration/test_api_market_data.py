@@ -89,21 +89,31 @@ def test_symbols_and_sync_status_follow_syncs(api: ApiClient) -> None:
     _sync(api, "BTCUSDT", "BINANCE", interval="1h")
 
     symbols = api.get("/market-data/symbols").json()
-    assert [(s["exchange"], s["symbol"]) for s in symbols["symbols"]] == [
+    assert symbols["count"] == 2
+    assert [(s["exchange"], s["symbol"]) for s in symbols["data"]] == [
         ("BINANCE", "BTCUSDT"),
         ("NASDAQ", "AAPL"),
     ]
-    aapl = symbols["symbols"][1]
+    aapl = symbols["data"][1]
     assert aapl["name"] and aapl["timezone"] == "America/New_York" and aapl["currency"] == "USD"
     assert api.get("/market-data/symbols?exchange=binance").json()["count"] == 1
 
     statuses = api.get("/market-data/sync-status").json()
     assert statuses["count"] == 2
-    btc = api.get("/market-data/sync-status/BINANCE/BTCUSDT").json()["series"]
-    assert [(s["interval"], s["status"], s["bar_count"]) for s in btc] == [("1h", "ok", 300)]
-    assert btc[0]["last_sync_at"] is not None and btc[0]["error_message"] is None
+    assert [(s["exchange"], s["symbol"], s["interval"]) for s in statuses["data"]] == [
+        ("BINANCE", "BTCUSDT", "1h"),
+        ("NASDAQ", "AAPL", "1d"),
+    ]
+    btc = api.get("/market-data/sync-status/BINANCE/BTCUSDT?interval=1h").json()
+    assert (btc["symbol"], btc["exchange"]) == ("BTCUSDT", "BINANCE")
+    assert (btc["interval"], btc["status"], btc["bar_count"]) == ("1h", "ok", 300)
+    assert btc["last_sync_at"] is not None and btc["error_message"] is None
+    assert btc == statuses["data"][0]
+    daily = api.get("/market-data/sync-status/NASDAQ/AAPL").json()  # the interval: 1d
+    assert (daily["symbol"], daily["interval"], daily["status"]) == ("AAPL", "1d", "ok")
 
     assert api.get("/market-data/sync-status/BINANCE/BTCUSDT?interval=1d").status == 404
+    assert api.get("/market-data/sync-status/BINANCE/BTCUSDT").status == 404
     missing = api.get("/market-data/sync-status/NYSE/KO")
     assert missing.status == 404 and missing.error["code"] == "series_not_tracked"
 
@@ -120,7 +130,7 @@ def test_unknown_symbol_is_404_and_its_failure_shows_in_the_status(api: ApiClien
     assert response.status == 404
     assert response.error["code"] == "symbol_not_found"
     assert "NOSUCHCO" in response.error["message"]
-    (status,) = api.get("/market-data/sync-status/NASDAQ/NOSUCHCO").json()["series"]
+    status = api.get("/market-data/sync-status/NASDAQ/NOSUCHCO").json()
     assert status["status"] == "failed" and status["bar_count"] == 0
     assert "NOSUCHCO" in status["error_message"]
     assert api.get("/market-data/ohlcv/NASDAQ/NOSUCHCO").json()["count"] == 0
@@ -160,7 +170,7 @@ class RecordingQueue:
 
 
 def test_background_sync_queues_a_job_and_answers_202(api: ApiClient) -> None:
-    from application.bootstrap import get_services
+    from wiring.services import get_services
 
     queue = RecordingQueue()
     get_services().set_sync_queue(queue)

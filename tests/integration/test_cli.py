@@ -107,10 +107,18 @@ async def test_sync_5000_daily_bars_then_print_them(simulator: Simulator, data_d
     )
     assert as_csv.out.splitlines()[0] == "datetime,open,high,low,close,volume"
 
+    # A date alone as the end is that whole day, as the API's end_date is.
+    through = await pocketquant(
+        simulator, data_dir, "bars", "NASDAQ:AAPL", "--end", "2024-03-14", "--format", "json"
+    )
+    assert json.loads(through.out)[-1]["datetime"] == "2024-03-14T13:30:00Z"
+
 
 async def test_minute_sync_pages_past_5000_and_a_second_sync_adds_no_duplicates(
-    simulator: Simulator, data_dir: Path
+    simulator_factory: SimulatorFactory, data_dir: Path
 ) -> None:
+    # The simulator's clock stands still: the second sync finds no new trade to add.
+    simulator = await simulator_factory(tick_speed=0.0)
     key = SeriesKey(Symbol("BINANCE", "BTCUSDT"), Interval.M1)
     first = await pocketquant(
         simulator, data_dir, "sync", "BINANCE:BTCUSDT", "--interval", "1m", "--bars", "12000"

@@ -104,7 +104,7 @@ def test_bulk_sync_with_one_bad_symbol_syncs_the_others(client: httpx.Client) ->
     assert client.get("/market-data/ohlcv/NASDAQ/AAPL").json()["count"] == 30
     assert client.get("/market-data/ohlcv/NASDAQ/MSFT").json()["count"] == 30
     missing = client.get("/market-data/sync-status/NASDAQ/NOSUCHCO", params={"interval": "1d"})
-    assert missing.json()["series"][0]["status"] == "failed"
+    assert missing.json()["status"] == "failed"
 
 
 def test_a_background_job_completes_and_shows_in_the_sync_status(client: httpx.Client) -> None:
@@ -120,7 +120,7 @@ def test_a_background_job_completes_and_shows_in_the_sync_status(client: httpx.C
         return client.get("/market-data/sync-status/NASDAQ/NVDA", params={"interval": "1d"})
 
     _poll(status, lambda response: response.status_code == 200)
-    series = status().json()["series"][0]
+    series = status().json()
     assert series["status"] == "ok"
     assert series["bar_count"] == 80
 
@@ -137,7 +137,7 @@ def test_a_failed_background_job_is_recorded_and_not_retried(
         return client.get("/market-data/sync-status/NASDAQ/NOSUCHCO", params={"interval": "1d"})
 
     _poll(status, lambda response: response.status_code == 200)
-    assert status().json()["series"][0]["status"] == "failed"
+    assert status().json()["status"] == "failed"
     assert stack.queue is not None and stack.queue.wait_idle(5)
     assert stack.queue.dead_letters == []
     assert _history_requests(stack) == 1

@@ -29,7 +29,7 @@ def _statuses(client: httpx.Client) -> dict[tuple[str, str], dict[str, object]]:
         response = client.get(
             f"/market-data/sync-status/NASDAQ/{symbol}", params={"interval": interval}
         )
-        found[(symbol, interval)] = response.json()["series"][0]
+        found[(symbol, interval)] = response.json()
     return found
 
 

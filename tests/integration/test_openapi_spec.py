@@ -18,7 +18,6 @@ from pydantic import SecretStr
 from schemathesis.config import SchemathesisConfig
 
 from application.background import SyncJob
-from application.bootstrap import get_services
 from config.settings import Settings
 from functions.api.handler import handler
 from functions.api.openapi import document_text
@@ -26,6 +25,7 @@ from local.gateway import RunningGateway, serve
 from local.simulator_thread import RunningSimulator
 from simulator.config import SimulatorConfig
 from tests.api_support import SIM_NOW, ApiClient, installed_services
+from wiring.services import get_services
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi.json"
 API_KEY = "schemathesis-key"

@@ -21,6 +21,7 @@ from streamer.in_thread import RunningStreamer
 from streamer.service import Streamer
 from tests.api_support import SIM_NOW, ApiClient, ApiResponse, installed_services
 from tests.fixtures.simulator import SimulatorFactory
+from wiring.streamer import streamer_parts
 
 WAIT = 20.0
 CONFIG = StreamerConfig(
@@ -61,8 +62,8 @@ async def stack(
     if request.param == "redis":
         redis_url = request.getfixturevalue("redis_url")
         settings = settings.model_copy(update={"redis_url": SecretStr(redis_url)})
-    with installed_services(settings):
-        streamer = Streamer(settings, CONFIG)
+    with installed_services(settings) as services:
+        streamer = Streamer(CONFIG, streamer_parts(services))
         stop = asyncio.Event()
         task = asyncio.create_task(streamer.run(stop))
         try:
@@ -205,9 +206,9 @@ def test_the_local_stack_shape_a_streamer_thread_beside_the_handler(tmp_path: Pa
     config = SimulatorConfig(now=SIM_NOW, quote_interval=0.01, tick_speed=150.0)
     with RunningSimulator(config) as simulator:
         settings = Settings(data_dir=tmp_path, tradingview_url=simulator.url)
-        with installed_services(settings):
+        with installed_services(settings) as services:
             api = ApiClient()
-            running = RunningStreamer(settings, CONFIG)
+            running = RunningStreamer(Streamer(CONFIG, streamer_parts(services)))
             try:
                 _ok(api.post("/quotes/subscribe", {"symbol": "BTCUSDT", "exchange": "BINANCE"}))
                 _ok(api.post("/quotes/start"))

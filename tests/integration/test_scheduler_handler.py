@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from application.bootstrap import Services, use_services
 from config.schedules import schedule_by_name
 from config.settings import Settings
 from domain.bars import SeriesKey
@@ -18,6 +17,7 @@ from domain.series import SyncState, SyncStatus
 from domain.symbols import Symbol
 from functions.scheduler.handler import UnknownSchedule, handler
 from local.lambda_context import LocalLambdaContext
+from wiring.services import Services, use_services
 
 EVERY_6H = "sync-all-every-6h"
 MARKET_HOURS = "sync-daily-market-hours"

@@ -25,7 +25,10 @@ from local.stack import LocalStack, StackOptions
 from simulator.config import SimulatorConfig
 from streamer.config import StreamerConfig
 from streamer.in_thread import RunningStreamer
+from streamer.service import Streamer
 from tests.api_support import SIM_NOW, ApiClient, installed_services
+from wiring.services import Services
+from wiring.streamer import streamer_parts
 
 KEY = SeriesKey(Symbol("BINANCE", "BTCUSDT"), Interval.M1)
 SERIES = {"symbol": "BTCUSDT", "exchange": "BINANCE"}
@@ -92,12 +95,14 @@ def test_with_redis_a_cached_read_shows_the_bars_the_streamer_stores(
             response = api.get(READ)
             return response.json()["count"], response.headers["x-cache"]
 
-        # Only the settings shared: the streamer makes its own Redis client, as on Fargate.
-        streamer = RunningStreamer(settings, FAST)
-        try:
-            _cached_then_streamed(tmp_path, post, read)
-        finally:
-            streamer.close()
+        # Only the settings shared: the streamer has a container and Redis clients of its
+        # own, as on Fargate.
+        with Services(settings) as own:
+            streamer = RunningStreamer(Streamer(FAST, streamer_parts(own)))
+            try:
+                _cached_then_streamed(tmp_path, post, read)
+            finally:
+                streamer.close()
 
 
 def test_in_the_local_stack_a_cached_read_shows_the_bars_the_streamer_stores(

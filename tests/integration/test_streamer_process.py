@@ -18,9 +18,10 @@ import redis
 from pydantic import SecretStr
 
 from adapters.quote_state import names
-from adapters.quote_state.factory import quote_service_from_settings
 from config.settings import Settings
+from domain.symbols import Symbol
 from tests.fixtures.simulator import SimulatorFactory
+from wiring.services import Services
 
 WAIT = 20.0
 # What `pocketquant streamer` runs, without depending on cli/main.py's registration.
@@ -64,53 +65,54 @@ async def test_sigterm_saves_the_bars_in_progress(
     settings = Settings(
         data_dir=tmp_path, tradingview_url=simulator.url, redis_url=SecretStr(redis_url)
     )
-    quotes = quote_service_from_settings(settings)
-    quotes.subscribe("BINANCE", "BTCUSDT")
-    quotes.start()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PQ_DATA_DIR": str(tmp_path),
-        "PQ_TRADINGVIEW_URL": simulator.url,
-        "PQ_REDIS_URL": redis_url,
-        "PQ_LOG_LEVEL": "INFO",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        LAUNCH,
-        "streamer",
-        "--health-host",
-        "127.0.0.1",
-        "--health-port",
-        str(port),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await eventually(lambda: quotes.status().connected, "the streamer to connect")
-        await eventually(lambda: _health(port) == 200, "a healthy /health")
-        await eventually(lambda: quotes.all_latest().count == 1, "a quote")
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(WAIT):
-            _stdout, stderr = await process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, stderr.decode()
-    assert b"streamer stopped" in stderr
+    with Services(settings) as services:
+        quotes = services.quotes
+        quotes.subscribe(Symbol("BINANCE", "BTCUSDT"))
+        quotes.start()
+        port = _free_port()
+        env = {
+            **os.environ,
+            "PQ_DATA_DIR": str(tmp_path),
+            "PQ_TRADINGVIEW_URL": simulator.url,
+            "PQ_REDIS_URL": redis_url,
+            "PQ_LOG_LEVEL": "INFO",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            LAUNCH,
+            "streamer",
+            "--health-host",
+            "127.0.0.1",
+            "--health-port",
+            str(port),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await eventually(lambda: quotes.status().connected, "the streamer to connect")
+            await eventually(lambda: _health(port) == 200, "a healthy /health")
+            await eventually(lambda: len(quotes.all_latest()) == 1, "a quote")
+            process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(WAIT):
+                _stdout, stderr = await process.communicate()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        assert process.returncode == 0, stderr.decode()
+        assert b"streamer stopped" in stderr
 
-    client = redis.Redis.from_url(redis_url)
-    try:
-        raw = client.get(names.STREAMER_SNAPSHOT)
-    finally:
-        client.close()
-    assert raw is not None
-    snapshot = orjson.loads(raw)
-    saved = snapshot["symbols"]["BINANCE:BTCUSDT"]
-    in_progress = saved["aggregator"]["intervals"]
-    assert "period" in in_progress["1m"] and "period" in in_progress["1d"]
-    assert saved["session"]["session"] == "24x7"
-    assert quotes.status().connected is False  # its last words before exiting
+        client = redis.Redis.from_url(redis_url)
+        try:
+            raw = client.get(names.STREAMER_SNAPSHOT)
+        finally:
+            client.close()
+        assert raw is not None
+        snapshot = orjson.loads(raw)
+        saved = snapshot["symbols"]["BINANCE:BTCUSDT"]
+        in_progress = saved["aggregator"]["intervals"]
+        assert "period" in in_progress["1m"] and "period" in in_progress["1d"]
+        assert saved["session"]["session"] == "24x7"
+        assert quotes.status().connected is False  # its last words before exiting

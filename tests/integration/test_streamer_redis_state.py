@@ -10,17 +10,14 @@ from typing import Any
 import pytest
 import redis
 
+from adapters.cache.redis_client import redis_client
 from adapters.quote_state import names
 from adapters.quote_state.redis_control import RedisControlListener, RedisControlNotifier
-from adapters.quote_state.redis_state import (
-    RedisQuoteReader,
-    RedisQuoteWriter,
-    async_client,
-    sync_client,
-)
-from application.quote_ports import LatestQuote, QuoteStateUnavailable, StateBatch, StreamerStatus
+from adapters.quote_state.redis_state import RedisQuoteReader, RedisQuoteWriter, async_client
+from application.quote_ports import QuoteStateUnavailable, StateBatch, StreamerStatus
 from domain.bars import Bar
 from domain.intervals import ALL_INTERVALS, Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
 from tests.fixtures.redis_server import RedisServer
 
@@ -37,7 +34,7 @@ async def writer(redis_url: str) -> AsyncIterator[RedisQuoteWriter]:
 
 @pytest.fixture
 def reader(redis_url: str) -> RedisQuoteReader:
-    return RedisQuoteReader(sync_client(redis_url))
+    return RedisQuoteReader(redis_client(redis_url))
 
 
 class CountingPipelines:
@@ -67,8 +64,8 @@ async def test_a_flush_is_one_pipeline_and_reads_see_it(
 ) -> None:
     counting = CountingPipelines(writer, monkeypatch)
     quotes = [
-        LatestQuote("BTCUSDT", "BINANCE", timestamp=1.0, last_price=68000.0),
-        LatestQuote("ETHUSDT", "BINANCE", timestamp=2.0, last_price=3700.0),
+        LatestQuote(Symbol("BINANCE", "BTCUSDT"), timestamp=1.0, last_price=68000.0),
+        LatestQuote(Symbol("BINANCE", "ETHUSDT"), timestamp=2.0, last_price=3700.0),
     ]
     bars = {
         (BTC.key, interval): Bar(60, 1.0, 2.0, 0.5, 1.5, float(index))
@@ -108,7 +105,7 @@ async def test_signals_reach_the_listener_and_a_new_subscription_reconciles(
     redis_url: str,
 ) -> None:
     listener = RedisControlListener(async_client(redis_url))
-    notifier = RedisControlNotifier(sync_client(redis_url))
+    notifier = RedisControlNotifier(redis_client(redis_url))
     try:
         assert await listener.wait(1.0) is True  # just subscribed: reconcile once
         assert await listener.wait(0.05) is False
@@ -125,11 +122,11 @@ async def test_an_outage_is_reported_and_recovered_from(
     redis_server: RedisServer, redis_url: str, writer: RedisQuoteWriter, reader: RedisQuoteReader
 ) -> None:
     listener = RedisControlListener(async_client(redis_url))
-    notifier = RedisControlNotifier(sync_client(redis_url))
+    notifier = RedisControlNotifier(redis_client(redis_url))
     assert await listener.wait(1.0)
     redis_server.stop()
     try:
-        batch = StateBatch(quotes=[LatestQuote("BTCUSDT", "BINANCE", last_price=1.0)])
+        batch = StateBatch(quotes=[LatestQuote(Symbol("BINANCE", "BTCUSDT"), last_price=1.0)])
         with pytest.raises(QuoteStateUnavailable, match="Redis could not write"):
             await writer.write(batch)
         with pytest.raises(QuoteStateUnavailable):

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from adapters.events.in_process import InProcessEventBus
-from adapters.quote_state.factory import quote_service_from_settings
 from adapters.stores.sqlite_store import SqliteBarStore
 from application.quotes import QuoteService
 from config.settings import Settings
@@ -29,9 +28,11 @@ from domain.events import BarCompleted, DomainEvent
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from streamer.config import StreamerConfig
-from streamer.service import Streamer, StreamerParts
+from streamer.service import Streamer
 from tests.fixtures.redis_server import RedisServer
 from tests.fixtures.simulator import SimulatorFactory
+from wiring.services import Services
+from wiring.streamer import streamer_parts
 
 BTC = Symbol("BINANCE", "BTCUSDT")
 ETH = Symbol("BINANCE", "ETHUSDT")
@@ -124,18 +125,22 @@ def assert_same_bars(stored: list[Bar], expected: list[Bar]) -> None:
 @dataclass
 class Harness:
     settings: Settings
-    quotes: QuoteService
+    services: Services
     store: SqliteBarStore
     recorder: Recorder
     config: StreamerConfig = TEST_CONFIG
+
+    @property
+    def quotes(self) -> QuoteService:
+        return self.services.quotes
 
     @asynccontextmanager
     async def streamer(self, config: StreamerConfig | None = None) -> AsyncIterator[Streamer]:
         """A running streamer (resumed, loops started); stopped cleanly on exit."""
         bus = InProcessEventBus()
         bus.subscribe(self.recorder.events.append)
-        parts = StreamerParts(store=self.store, events=bus, observer=self.recorder.tick)
-        streamer = Streamer(self.settings, config or self.config, parts)
+        parts = streamer_parts(self.services, store=self.store, events=bus)
+        streamer = Streamer(config or self.config, parts, observer=self.recorder.tick)
         stop = asyncio.Event()
         task = asyncio.create_task(streamer.run(stop))
         try:
@@ -162,7 +167,7 @@ def harness_factory(tmp_path: Path, redis_url: str) -> Iterator[Callable[[str], 
         settings = Settings(data_dir=tmp_path, tradingview_url=url, redis_url=redis_url)
         harness = Harness(
             settings,
-            quote_service_from_settings(settings),
+            Services(settings),
             SqliteBarStore(settings.sqlite_path),
             Recorder(),
         )
@@ -171,6 +176,7 @@ def harness_factory(tmp_path: Path, redis_url: str) -> Iterator[Callable[[str], 
 
     yield make
     for harness in made:
+        harness.services.close()
         harness.store.close()
 
 
@@ -180,40 +186,41 @@ async def test_subscribe_then_read_quotes_bars_and_status(
     simulator = await simulator_factory(**FAST_SIMULATOR)
     harness = harness_factory(simulator.url)
     quotes = harness.quotes
-    quotes.subscribe("binance", "btcusdt")
-    quotes.subscribe("BINANCE", "ETHUSDT")
+    quotes.subscribe(Symbol("binance", "btcusdt"))
+    quotes.subscribe(Symbol("BINANCE", "ETHUSDT"))
     quotes.start()
     async with harness.streamer() as streamer:
         await eventually(lambda: quotes.status().connected, "the streamer to connect")
         await eventually(
-            lambda: quotes.all_latest().count == 2, "latest quotes of both subscriptions"
+            lambda: len(quotes.all_latest()) == 2, "latest quotes of both subscriptions"
         )
-        latest = quotes.latest("BINANCE", "BTCUSDT")
-        assert latest.symbol == "BTCUSDT" and latest.exchange == "BINANCE"
+        latest = quotes.latest(Symbol("BINANCE", "BTCUSDT"))
+        assert latest.symbol == BTC
         assert latest.last_price is not None and latest.timestamp is not None
         assert latest.bid is not None and latest.ask is not None and latest.bid < latest.ask
         assert latest.prev_close is not None and latest.change is not None
 
-        bar = quotes.current_bar("BINANCE", "BTCUSDT", "1m")
-        assert bar.interval == "1m" and bar.low <= bar.close <= bar.high
-        assert bar.datetime.endswith(":00Z")
+        current = quotes.current_bar(Symbol("BINANCE", "BTCUSDT"), Interval.parse("1m"))
+        bar = current.bar
+        assert current.interval is Interval.M1 and bar.low <= bar.close <= bar.high
+        assert bar.time % 60 == 0
 
         status = quotes.status()
         assert status.running and status.connected
         assert status.subscription_count == 2
-        assert status.active_symbols == ["BINANCE:BTCUSDT", "BINANCE:ETHUSDT"]
+        assert status.active_symbols == ("BINANCE:BTCUSDT", "BINANCE:ETHUSDT")
         assert status.last_tick_at is not None
 
         healthy, details = streamer.check_health()
         assert healthy, details
 
-        quotes.unsubscribe("BINANCE", "ETHUSDT")
+        quotes.unsubscribe(Symbol("BINANCE", "ETHUSDT"))
         await eventually(
-            lambda: [q.symbol for q in quotes.all_latest().data] == ["BTCUSDT"],
+            lambda: [q.symbol for q in quotes.all_latest()] == [BTC],
             "the unsubscribed symbol to leave the quotes",
         )
         await eventually(
-            lambda: quotes.status().active_symbols == ["BINANCE:BTCUSDT"],
+            lambda: quotes.status().active_symbols == ("BINANCE:BTCUSDT",),
             "the unsubscribed symbol to leave the active ones",
         )
         await eventually(
@@ -229,8 +236,8 @@ async def test_repeated_drops_lose_and_duplicate_no_completed_bar(
         quote_interval=0.01, tick_speed=150.0, drop_after_messages=80
     )
     harness = harness_factory(simulator.url)
-    harness.quotes.subscribe("BINANCE", "BTCUSDT")
-    harness.quotes.subscribe("BINANCE", "ETHUSDT")
+    harness.quotes.subscribe(Symbol("BINANCE", "BTCUSDT"))
+    harness.quotes.subscribe(Symbol("BINANCE", "ETHUSDT"))
     harness.quotes.start()
     async with harness.streamer() as streamer:
         await eventually(
@@ -263,7 +270,7 @@ async def test_restart_resumes_subscriptions_and_bars_in_progress(
 ) -> None:
     simulator = await simulator_factory(**FAST_SIMULATOR)
     harness = harness_factory(simulator.url)
-    harness.quotes.subscribe("BINANCE", "BTCUSDT")
+    harness.quotes.subscribe(Symbol("BINANCE", "BTCUSDT"))
     harness.quotes.start()
     async with harness.streamer() as first:
         await eventually(
@@ -308,11 +315,11 @@ async def test_redis_outage_is_reported_retried_and_never_corrupts_bars(
 ) -> None:
     simulator = await simulator_factory(**FAST_SIMULATOR)
     harness = harness_factory(simulator.url)
-    harness.quotes.subscribe("BINANCE", "BTCUSDT")
+    harness.quotes.subscribe(Symbol("BINANCE", "BTCUSDT"))
     harness.quotes.start()
     try:
         async with harness.streamer() as streamer:
-            await eventually(lambda: harness.quotes.all_latest().count == 1, "a first quote")
+            await eventually(lambda: len(harness.quotes.all_latest()) == 1, "a first quote")
             redis_server.stop()
             await eventually(
                 lambda: streamer.flusher.state_outage.failing, "the outage to be noticed"
@@ -329,8 +336,8 @@ async def test_redis_outage_is_reported_retried_and_never_corrupts_bars(
             last = harness.recorder.ticks[BTC][-1][0]
             await eventually(
                 lambda: (
-                    (harness.quotes.latest("BINANCE", "BTCUSDT").timestamp or "")
-                    >= time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(last))
+                    (harness.quotes.latest(Symbol("BINANCE", "BTCUSDT")).timestamp or 0)
+                    >= int(last)
                 ),
                 "the latest quote to catch up",
             )
@@ -347,22 +354,22 @@ async def test_unknown_symbol_is_reported_and_not_asked_for_again(
     simulator = await simulator_factory(**FAST_SIMULATOR)
     harness = harness_factory(simulator.url)
     quotes = harness.quotes
-    quotes.subscribe("NASDAQ", "NOPE")
-    quotes.subscribe("BINANCE", "BTCUSDT")
+    quotes.subscribe(Symbol("NASDAQ", "NOPE"))
+    quotes.subscribe(Symbol("BINANCE", "BTCUSDT"))
     quotes.start()
     async with harness.streamer() as streamer:
         await eventually(
             lambda: "NASDAQ:NOPE" in quotes.status().unknown_symbols, "NOPE to be reported"
         )
-        assert quotes.status().active_symbols == ["BINANCE:BTCUSDT"]
+        assert quotes.status().active_symbols == ("BINANCE:BTCUSDT",)
         await simulator.drop_all()
         await eventually(
             lambda: streamer.feed.connected and simulator.stats.connections_opened >= 2,
             "a reconnect",
         )
-        await eventually(lambda: quotes.all_latest().count == 1, "quotes after the reconnect")
+        await eventually(lambda: len(quotes.all_latest()) == 1, "quotes after the reconnect")
         quotes.start()  # a signal: one more reconcile
         with pytest.raises(Exception, match="does not know"):
-            quotes.latest("NASDAQ", "NOPE")
+            quotes.latest(Symbol("NASDAQ", "NOPE"))
     asked = simulator.stats.messages_received["resolve_symbol"]
     assert asked == 2  # NOPE once and BTCUSDT once: never again after the reconnect

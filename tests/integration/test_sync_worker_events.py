@@ -14,11 +14,9 @@ import pytest
 
 from adapters.events import eventbridge
 from adapters.events.eventbridge import EventBridgePublisher
-from adapters.queue.job_message import encode_job
 from adapters.stores.sqlite_store import SqliteBarStore
 from adapters.tradingview.client import TradingViewHistoryClient
 from application.background import SyncJob
-from application.bootstrap import Services
 from config.settings import Settings
 from domain.bars import SeriesKey
 from domain.intervals import Interval
@@ -30,6 +28,7 @@ from local.simulator_thread import RunningSimulator
 from simulator.config import SimulatorConfig
 from tests.api_support import ApiClient, installed_services
 from tests.fixtures.aws import sqs_event
+from wiring.services import Services
 
 SIM_NOW = 1_710_532_800  # 2024-03-15 20:00 UTC
 BUS = "pocketquant-events"
@@ -80,7 +79,7 @@ def _bus_events(sqs: Any, url: str) -> list[dict[str, Any]]:
 def test_a_synced_job_publishes_bars_synced(worker: SyncWorker, bus: tuple[Any, Any, str]) -> None:
     _, sqs, url = bus
 
-    report = worker.run(encode_job(SyncJob(symbol="AAPL", exchange="NASDAQ", n_bars=40)))
+    report = worker.run(SyncJob(symbol="AAPL", exchange="NASDAQ", n_bars=40).to_body())
 
     assert report.outcome is JobOutcome.SYNCED
     [event] = _bus_events(sqs, url)
@@ -94,7 +93,7 @@ def test_a_job_for_an_unknown_symbol_publishes_sync_failed(
 ) -> None:
     _, sqs, url = bus
 
-    report = worker.run(encode_job(SyncJob(symbol="NOSUCHCO", exchange="NASDAQ")))
+    report = worker.run(SyncJob(symbol="NOSUCHCO", exchange="NASDAQ").to_body())
 
     assert report.outcome is JobOutcome.REJECTED
     [event] = _bus_events(sqs, url)

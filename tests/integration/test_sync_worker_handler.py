@@ -11,7 +11,6 @@ import pytest
 
 from adapters.queue.sqs import SqsSyncQueue
 from application.background import SyncJob
-from application.bootstrap import Services, use_services
 from config.settings import Settings
 from domain.bars import SeriesKey
 from domain.intervals import Interval
@@ -21,6 +20,7 @@ from functions.sync_worker.handler import handler
 from local.lambda_context import LocalLambdaContext
 from local.simulator_thread import RunningSimulator
 from simulator.config import SimulatorConfig
+from wiring.services import Services, use_services
 
 SIM_NOW = 1_710_532_800  # 2024-03-15 20:00 UTC
 AAPL = SeriesKey(Symbol("NASDAQ", "AAPL"), Interval.D1)

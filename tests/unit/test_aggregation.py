@@ -23,7 +23,7 @@ from domain.aggregation import CompletedBar, SymbolBarAggregator
 from domain.bar_time import bar_period
 from domain.bars import Bar
 from domain.intervals import ALL_INTERVALS, Interval
-from domain.quotes import QuoteTick
+from domain.quotes import QuoteTick, trade_of
 from domain.sessions import TradingSession
 
 NASDAQ = TradingSession("America/New_York", "0930-1600")
@@ -293,26 +293,60 @@ def test_placeholder_volume_gives_bars_without_volume(placeholder: float | None)
 
 
 def test_a_quote_with_the_1e100_placeholder_becomes_a_tick_without_volume() -> None:
-    tick = QuoteTick.from_quote_values({"lp": 14528.36, "lp_time": 1686427872, "volume": 1e100})
-    assert tick == QuoteTick(1686427872, 14528.36, None)
-    assert QuoteTick.from_quote_values({"lp": 1.5, "lp_time": 2, "volume": 3}) == QuoteTick(
-        2, 1.5, 3.0
+    tick = QuoteTick.from_quote_values(
+        {"lp": 14528.36, "lp_time": 1686427872, "volume": 1e100}, received_at=1686427875.0
     )
+    assert tick == QuoteTick(1686427872, 14528.36, None)
+    assert QuoteTick.from_quote_values(
+        {"lp": 1.5, "lp_time": 2, "volume": 3}, received_at=9.0
+    ) == QuoteTick(2, 1.5, 3.0)
 
 
 @pytest.mark.parametrize(
     "values",
     [
         {},
-        {"lp": 1.0},
         {"lp_time": 5},
         {"lp": "1", "lp_time": 5},
-        {"lp": 1.0, "lp_time": True},
+        {"lp": True, "lp_time": 5},
         {"lp": math.nan, "lp_time": 5},
+        {"lp": math.inf, "lp_time": 5},
     ],
 )
-def test_quote_values_without_a_trade_give_no_tick(values: dict[str, object]) -> None:
-    assert QuoteTick.from_quote_values(values) is None
+def test_quote_values_without_a_price_give_no_tick(values: dict[str, object]) -> None:
+    assert QuoteTick.from_quote_values(values, received_at=7.0) is None
+    assert trade_of(values, values, 7.0) is None
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"lp": 1.0},
+        {"lp": 1.0, "lp_time": True},
+        {"lp": 1.0, "lp_time": "5"},
+        {"lp": 1.0, "lp_time": math.nan},
+    ],
+)
+def test_a_price_without_a_usable_trade_time_ticks_at_the_receipt_time(
+    values: dict[str, object],
+) -> None:
+    """The streamer's rule: ``lp_time`` when TradingView sends it, else when it arrived."""
+    assert QuoteTick.from_quote_values(values, received_at=7.0) == QuoteTick(7.0, 1.0, None)
+    assert trade_of(values, values, 7.0) == (7.0, 1.0, None)
+
+
+def test_the_trade_keeps_the_raw_volume_for_the_aggregator_to_judge() -> None:
+    placeholder: dict[str, object] = {"lp": 2.0, "lp_time": 3, "volume": 1e100}
+    assert trade_of(placeholder, placeholder, 4.0) == (3, 2.0, 1e100)
+    text: dict[str, object] = {"lp": 2.0, "lp_time": 3, "volume": "12"}
+    assert trade_of(text, text, 4.0) == (3, 2.0, None)
+
+
+def test_an_update_of_neither_price_time_nor_volume_is_no_trade() -> None:
+    values = {"lp": 2.0, "lp_time": 3, "volume": 10.0, "bid": 1.9, "ch": 0.5}
+    assert trade_of(values, {"bid": 1.9, "ch": 0.5}, 4.0) is None
+    for touched in ("lp", "lp_time", "volume"):
+        assert trade_of(values, {touched: values[touched]}, 4.0) == (3, 2.0, 10.0)
 
 
 # --- late ticks --------------------------------------------------------------------------------

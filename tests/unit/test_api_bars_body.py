@@ -1,4 +1,5 @@
-"""The ohlcv body writes bars exactly as ``bar_record`` and ``iso_utc`` describe them."""
+"""The ohlcv body, written straight from the bars, is exactly the ``OhlcvResponse`` the
+OpenAPI document describes."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from application.bar_cache import BarQuery
-from application.queries import bar_record
+from application.queries import iso_utc
 from domain.bars import Bar, SeriesKey
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from functions.api.bars_body import render_bars
+from functions.api.models.responses import OhlcvResponse
 
 KEY = SeriesKey(Symbol("NASDAQ", "AAPL"), Interval.D1)
 prices = st.floats(min_value=0.0001, max_value=1e9, allow_nan=False)
@@ -36,5 +38,16 @@ def test_the_body_is_the_records_of_the_bars(generated: list[Bar]) -> None:
         "exchange": "NASDAQ",
         "interval": "1d",
         "count": len(generated),
-        "data": [bar_record(bar) for bar in generated],
+        "data": [
+            {
+                "datetime": iso_utc(bar.time),
+                "open": bar.open,
+                "high": bar.high,
+                "low": bar.low,
+                "close": bar.close,
+                "volume": bar.volume,
+            }
+            for bar in generated
+        ],
     }
+    assert body == json.loads(OhlcvResponse.of(query, generated).body())

@@ -1,11 +1,12 @@
-"""``start_date``/``end_date``: ISO 8601 in UTC, a bare end date covering its whole day."""
+"""Query bounds (``start_date``/``end_date``, ``--start``/``--end``): ISO 8601 in UTC, a bare
+end date covering its whole day."""
 
 from __future__ import annotations
 
 import pytest
 
+from application.query_dates import end_epoch, start_epoch
 from domain.errors import InvalidInput
-from functions.api.dates import end_epoch, start_epoch
 
 MARCH_15 = 1_710_460_800  # 2024-03-15T00:00:00Z
 
@@ -48,3 +49,10 @@ def test_the_ends_of_the_calendar_are_still_bounds() -> None:
     earliest, latest = start_epoch("0001-01-01T00:00:00+01:00"), end_epoch("9999-12-31")
     assert earliest is not None and earliest < 0
     assert latest is not None and latest > 4_000_000_000
+
+
+def test_the_cli_names_its_own_options_in_errors() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        end_epoch("yesterday", "end")
+    assert caught.value.field == "end"
+    assert end_epoch("2024-03-15", "end") == MARCH_15 + 86_399

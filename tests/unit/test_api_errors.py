@@ -1,4 +1,5 @@
-"""Domain errors and validation failures as HTTP: the status of each, and the one body."""
+"""Domain errors, the HTTP layer's own refusals and validation failures as HTTP: the status
+of each, and the one body."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from http import HTTPStatus
 import pytest
 
 from application.background import QueueUnavailable
+from application.quote_ports import QuoteStateUnavailable
+from application.quotes import QuoteNotFound
 from domain.errors import (
     AuthenticationRejected,
     DomainError,
@@ -22,6 +25,7 @@ from domain.errors import (
 )
 from functions.api.error_handlers import _field_of
 from functions.common.errors import (
+    HttpError,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     IdempotencyUnavailable,
@@ -44,13 +48,27 @@ from functions.common.observability import begin_request, end_request
         (FeedUnavailable("timeout"), 503),
         (StoreUnavailable("disk full"), 503),
         (QueueUnavailable("no queue"), 503),
+        (QuoteNotFound("no quote"), 404),
+        (QuoteStateUnavailable("redis down"), 503),
+    ],
+)
+def test_each_domain_error_has_its_status(error: DomainError, status: int) -> None:
+    assert status_of(error) == status
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
         (IdempotencyKeyReused("other body"), 422),
         (IdempotencyInProgress("running"), 409),
         (IdempotencyUnavailable("redis down"), 503),
     ],
 )
-def test_each_domain_error_has_its_status(error: DomainError, status: int) -> None:
-    assert status_of(error) == status
+def test_idempotency_refusals_are_http_errors_with_their_status(
+    error: HttpError, status: int
+) -> None:
+    assert error.status == status
+    assert not isinstance(error, DomainError)
 
 
 def test_a_subclass_takes_the_status_of_its_nearest_listed_base() -> None:

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from application.bootstrap import Services, use_services
 from config.settings import Settings
 from domain.bars import Bar
 from domain.errors import FeedUnavailable
@@ -20,6 +19,7 @@ from functions.api.handler import handler
 from local.lambda_context import LocalLambdaContext
 from local.proxy_event import HttpRequest, proxy_event
 from tests.fakes import FakeBarStore, FakeFeed
+from wiring.services import Services, use_services
 
 BARS = [Bar(1_710_000_000 + i * 86_400, 10, 12, 9, 11, 100) for i in range(30)]
 SYNC = json.dumps({"symbol": "AAPL", "exchange": "NASDAQ", "n_bars": 30}).encode()

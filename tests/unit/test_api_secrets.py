@@ -8,10 +8,10 @@ from typing import Any
 import boto3
 import pytest
 
-from application.redaction import MASK, redact
-from application.secrets import with_mongodb_secret, with_tradingview_secret
 from config.settings import Settings
 from domain.errors import FeedUnavailable, StoreUnavailable
+from functions.common.redaction import MASK, redact
+from wiring.secrets import with_mongodb_secret, with_tradingview_secret
 
 
 @pytest.fixture

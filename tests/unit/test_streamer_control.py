@@ -4,9 +4,11 @@ state in SQLite (and MongoDB, on mongomock), the hot state and the signal in pro
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import mongomock
 import pytest
@@ -16,7 +18,6 @@ from adapters.quote_state.mongo_subscriptions import MongoSubscriptionStore
 from adapters.quote_state.sqlite_subscriptions import SqliteSubscriptionStore
 from application.quote_ports import (
     DesiredQuotes,
-    LatestQuote,
     QuoteStateUnavailable,
     StateBatch,
     StreamerStatus,
@@ -26,11 +27,24 @@ from application.quotes import QuoteNotFound, QuoteService
 from domain.bars import Bar
 from domain.errors import InvalidInput
 from domain.intervals import Interval
+from domain.quotes import LatestQuote
 from domain.symbols import Symbol
+from functions.api.models.fields import ApiModel
+from functions.api.models.quotes import (
+    CurrentBarResponse,
+    QuoteControlResponse,
+    QuoteResponse,
+    QuoteStatusResponse,
+)
 
 BTC = Symbol("BINANCE", "BTCUSDT")
 AAPL = Symbol("NASDAQ", "AAPL")
 NOW = 1_710_532_800.0
+
+
+def body(response: ApiModel) -> Any:
+    """What the route answers for the use case's value."""
+    return json.loads(response.body())
 
 
 @pytest.fixture(params=["sqlite", "mongodb"])
@@ -98,7 +112,7 @@ def test_sqlite_subscriptions_survive_a_reopen(tmp_path: Path) -> None:
 def test_control_answers_and_signals_only_changes(
     quotes: QuoteService, control: RecordingControl
 ) -> None:
-    first = quotes.subscribe("binance", "btcusdt").to_dict()
+    first = body(QuoteControlResponse.of(quotes.subscribe(Symbol("binance", "btcusdt"))))
     assert first == {
         "running": False,
         "subscription_count": 1,
@@ -107,10 +121,11 @@ def test_control_answers_and_signals_only_changes(
         "exchange": "BINANCE",
         "subscribed": True,
     }
-    assert quotes.subscribe("BINANCE", "BTCUSDT").changed is False
-    assert quotes.start().to_dict() == {"running": True, "subscription_count": 1, "changed": True}
+    assert quotes.subscribe(Symbol("BINANCE", "BTCUSDT")).changed is False
+    started = body(QuoteControlResponse.of(quotes.start()))
+    assert started == {"running": True, "subscription_count": 1, "changed": True}
     assert quotes.start().changed is False
-    gone = quotes.unsubscribe("BINANCE", "BTCUSDT")
+    gone = quotes.unsubscribe(Symbol("BINANCE", "BTCUSDT"))
     assert gone.subscribed is False and gone.subscription_count == 0 and gone.running
     assert quotes.stop().running is False
     assert control.signals == 5  # subscribe, start twice, unsubscribe, stop
@@ -120,7 +135,7 @@ def test_bad_names_are_refused_before_anything_is_stored(
     quotes: QuoteService, subscriptions: SubscriptionStore
 ) -> None:
     with pytest.raises(InvalidInput) as raised:
-        quotes.subscribe("BINANCE", "BTC/USDT")
+        quotes.subscribe(Symbol("BINANCE", "BTC/USDT"))
     assert raised.value.field == "symbol"
     assert subscriptions.desired().symbols == ()
 
@@ -130,27 +145,29 @@ def test_too_many_subscriptions_are_refused(
 ) -> None:
     monkeypatch.setattr("application.quotes.MAX_SUBSCRIPTIONS", 3)
     for index in range(3):
-        quotes.subscribe("X", f"S{index}")
+        quotes.subscribe(Symbol("X", f"S{index}"))
     with pytest.raises(InvalidInput, match="at most 3"):
-        quotes.subscribe("X", "ONE_MORE")
-    assert quotes.subscribe("X", "S0").changed is False
+        quotes.subscribe(Symbol("X", "ONE_MORE"))
+    assert quotes.subscribe(Symbol("X", "S0")).changed is False
 
 
 def test_a_lost_signal_does_not_fail_the_request(
     quotes: QuoteService, control: RecordingControl, caplog: pytest.LogCaptureFixture
 ) -> None:
     control.fail = True
-    assert quotes.subscribe("BINANCE", "BTCUSDT").changed
+    assert quotes.subscribe(Symbol("BINANCE", "BTCUSDT")).changed
     assert "periodic reconcile" in caplog.text
 
 
 async def test_reads_come_from_what_the_streamer_wrote(
     quotes: QuoteService, state: InProcessQuoteState
 ) -> None:
-    quotes.subscribe("BINANCE", "BTCUSDT")
-    quotes.subscribe("NASDAQ", "AAPL")
+    quotes.subscribe(Symbol("BINANCE", "BTCUSDT"))
+    quotes.subscribe(Symbol("NASDAQ", "AAPL"))
     quotes.start()
-    quote = LatestQuote("BTCUSDT", "BINANCE", timestamp=NOW - 1, last_price=68000.5, bid=68000.0)
+    quote = LatestQuote(
+        Symbol("BINANCE", "BTCUSDT"), timestamp=NOW - 1, last_price=68000.5, bid=68000.0
+    )
     bar = Bar(int(NOW) - 60, 1.0, 2.0, 0.5, 1.5, 10.0)
     status = StreamerStatus(
         connected=True,
@@ -162,11 +179,13 @@ async def test_reads_come_from_what_the_streamer_wrote(
     )
     await state.write(StateBatch(quotes=[quote], bars={(BTC.key, Interval.M5): bar}, status=status))
 
-    latest = quotes.latest("binance", "btcusdt").to_dict()
+    latest = body(QuoteResponse.of(quotes.latest(Symbol("binance", "btcusdt"))))
     assert latest["timestamp"] == "2024-03-15T19:59:59Z" and latest["last_price"] == 68000.5
     assert latest["ask"] is None and latest["prev_close"] is None
-    assert [q.symbol for q in quotes.all_latest().data] == ["BTCUSDT"]
-    current = quotes.current_bar("BINANCE", "BTCUSDT", "5m").to_dict()
+    assert [q.symbol for q in quotes.all_latest()] == [BTC]
+    current = body(
+        CurrentBarResponse.of(quotes.current_bar(Symbol("BINANCE", "BTCUSDT"), Interval.M5))
+    )
     assert current == {
         "symbol": "BTCUSDT",
         "exchange": "BINANCE",
@@ -178,7 +197,7 @@ async def test_reads_come_from_what_the_streamer_wrote(
         "close": 1.5,
         "volume": 10.0,
     }
-    assert quotes.status().to_dict() == {
+    assert body(QuoteStatusResponse.of(quotes.status())) == {
         "running": True,
         "subscription_count": 2,
         "active_symbols": [BTC.key],
@@ -187,11 +206,11 @@ async def test_reads_come_from_what_the_streamer_wrote(
         "unknown_symbols": {AAPL.key: "invalid symbol"},
     }
     with pytest.raises(QuoteNotFound, match="TradingView does not know it"):
-        quotes.latest("NASDAQ", "AAPL")
+        quotes.latest(Symbol("NASDAQ", "AAPL"))
     with pytest.raises(QuoteNotFound, match="no 1h bar in progress"):
-        quotes.current_bar("BINANCE", "BTCUSDT", "1h")
+        quotes.current_bar(Symbol("BINANCE", "BTCUSDT"), Interval.parse("1h"))
     with pytest.raises(InvalidInput):
-        quotes.current_bar("BINANCE", "BTCUSDT", "7m")
+        quotes.current_bar(Symbol("BINANCE", "BTCUSDT"), Interval.parse("7m"))
 
 
 async def test_a_stale_status_means_no_streamer(
@@ -202,22 +221,22 @@ async def test_a_stale_status_means_no_streamer(
     subscriptions.add_symbol(BTC)
     later = QuoteService(subscriptions, state, control, clock=lambda: NOW + 60)
     report = later.status()
-    assert report.connected is False and report.active_symbols == []
+    assert report.connected is False and report.active_symbols == ()
 
 
 def test_why_there_is_no_quote(quotes: QuoteService) -> None:
     with pytest.raises(QuoteNotFound, match="not subscribed"):
-        quotes.latest("BINANCE", "BTCUSDT")
-    quotes.subscribe("BINANCE", "BTCUSDT")
+        quotes.latest(Symbol("BINANCE", "BTCUSDT"))
+    quotes.subscribe(Symbol("BINANCE", "BTCUSDT"))
     with pytest.raises(QuoteNotFound, match="the feed is stopped"):
-        quotes.latest("BINANCE", "BTCUSDT")
+        quotes.latest(Symbol("BINANCE", "BTCUSDT"))
     quotes.start()
     with pytest.raises(QuoteNotFound, match="has not received one"):
-        quotes.latest("BINANCE", "BTCUSDT")
+        quotes.latest(Symbol("BINANCE", "BTCUSDT"))
 
 
 async def test_unsubscribed_symbols_leave_the_in_process_state(state: InProcessQuoteState) -> None:
-    quote = LatestQuote("BTCUSDT", "BINANCE", last_price=1.0)
+    quote = LatestQuote(Symbol("BINANCE", "BTCUSDT"), last_price=1.0)
     bar = Bar(0, 1.0, 1.0, 1.0, 1.0)
     await state.write(StateBatch(quotes=[quote], bars={(BTC.key, Interval.M1): bar}))
     await state.write(StateBatch(cleared_bars=[(BTC.key, Interval.M1)]))

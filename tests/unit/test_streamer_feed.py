@@ -1,5 +1,6 @@
-"""The feed's connection lifecycle on a scripted stand-in for TradingView: sessions,
-subscriptions, resolution, unknown symbols, reconnects and stopping."""
+"""The feed's connection lifecycle on a scripted stand-in for TradingView's websocket (behind
+the real quote connection): sessions, subscriptions, resolution, unknown symbols,
+reconnects and stopping."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ import pytest
 
 from adapters.tradingview.codec import Message
 from adapters.tradingview.connection import ReplyTimeout
-from application.quote_ports import DesiredQuotes
+from adapters.tradingview.quote_connection import TradingViewQuoteConnection
+from application.quote_ports import DesiredQuotes, QuoteConnection
 from domain.errors import AuthenticationRejected, FeedUnavailable
 from domain.intervals import Interval
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
 from streamer.book import LiveBook
 from streamer.config import StreamerConfig
-from streamer.feed import Connection, QuoteFeed
+from streamer.feed import QuoteFeed
 
 BTC = Symbol("BINANCE", "BTCUSDT")
 ETH = Symbol("BINANCE", "ETHUSDT")
@@ -50,12 +52,13 @@ class FakeTradingView:
         self.connections: list[FakeConnection] = []
         self.refuse: Exception | None = None
 
-    async def connect(self) -> Connection:
+    async def connect(self) -> QuoteConnection:
+        """A quote connection over a new scripted websocket."""
         if self.refuse is not None:
             raise self.refuse
         connection = FakeConnection(self)
         self.connections.append(connection)
-        return connection
+        return TradingViewQuoteConnection(connection)
 
     @property
     def current(self) -> FakeConnection:

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from adapters.cache.invalidation import CacheInvalidatingPublisher
 from adapters.cache.memory_cache import InProcessQueryCache
 from adapters.events.in_process import InProcessEventBus
 from adapters.quote_state.in_process import InProcessQuoteState
+from application.bar_cache import CacheUnavailable
 from application.quote_ports import QuoteStateUnavailable, StateBatch, StreamerStatus
 from domain.bars import SeriesKey
 from domain.errors import StoreUnavailable
@@ -63,7 +65,7 @@ class FlakyBus(InProcessEventBus):
 
 def tick(book: LiveBook, second: int, price: float, volume: float) -> None:
     values = {"lp": price, "lp_time": T0 + second, "volume": volume}
-    book.on_qsd(["qs", {"n": BTC.key, "s": "ok", "v": values}], 1000.0 + second)
+    book.on_quote(BTC.key, values, 1000.0 + second)
 
 
 @pytest.fixture
@@ -197,19 +199,23 @@ async def test_snapshots_are_saved_periodically_and_on_demand(
     assert flusher.snapshot_outage.failing
 
 
-def _flusher_with_cache(cache: Any, clock: FakeClock) -> tuple[LiveBook, FakeBarStore, Flusher]:
+def _flusher_with_cache(
+    cache: Any, clock: FakeClock, errors: list[CacheUnavailable] | None = None
+) -> tuple[LiveBook, FakeBarStore, Flusher]:
+    """A flusher publishing through the one publisher that keeps the cache in step, as the
+    composition root gives it (``Services.events``)."""
     book = LiveBook(CONFIG.intervals)
     book.add(BTC, TradingSession())
     store = FakeBarStore()
     status = StreamerStatus(connected=True, updated_at=0.0, running=True)
+    report = errors.append if errors is not None else None
     flusher = Flusher(
         book,
         FlakyWriter(),
         store,
-        FlakyBus(),
+        CacheInvalidatingPublisher(FlakyBus(), cache, on_error=report),
         lambda: status,
         config=CONFIG,
-        cache=cache,
         clock=clock,
         monotonic=clock,
     )
@@ -236,11 +242,13 @@ async def test_storing_completed_bars_makes_the_series_cached_queries_stale(
 
 
 async def test_a_cache_that_is_down_does_not_stop_bars_being_stored(clock: FakeClock) -> None:
-    book, store, flusher = _flusher_with_cache(BrokenCache(), clock)
+    errors: list[CacheUnavailable] = []
+    book, store, flusher = _flusher_with_cache(BrokenCache(), clock, errors)
     tick(book, 0, 100.0, 1.0)
     tick(book, 61, 102.0, 4.0)
 
     await flusher.flush()
 
     assert store.count_bars(SeriesKey(BTC, Interval.M1)) == 1
-    assert flusher.cache_outage.failing
+    assert errors, "the failed invalidation is reported"
+    assert not flusher.events_outage.failing  # the BarCompleted still went out

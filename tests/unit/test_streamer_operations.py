@@ -11,18 +11,24 @@ from typing import Any
 import orjson
 import pytest
 
-from domain.symbols import Symbol
-from streamer.cli import add_streamer_command, run_streamer_command
-from streamer.health import HealthServer
-from streamer.metrics import Counters, MetricsReporter
-from streamer.quote_fields import latest_quote
-from streamer.quote_session import (
+from adapters.tradingview.quote_session import (
+    QUOTE_FIELDS,
     quote_add_symbols,
     quote_create_session,
     quote_error,
     quote_set_fields,
 )
+from domain import quotes
+from domain.quotes import LatestQuote, latest_quote
+from domain.symbols import Symbol
+from streamer.cli import add_streamer_command, run_streamer_command
+from streamer.health import HealthServer
+from streamer.metrics import Counters, MetricsReporter
 from streamer.reconnect import Backoff
+
+NUMBERS = [
+    name for name in LatestQuote.__dataclass_fields__ if name not in ("symbol", "received_at")
+]
 
 # --- backoff -------------------------------------------------------------------------------
 
@@ -112,22 +118,33 @@ def test_the_latest_quote_maps_tradingview_fields_and_drops_placeholders() -> No
         "description": "S&P 500",
     }
     quote = latest_quote(Symbol("SP", "SPX"), values, 123.0)
-    assert quote.to_record() == {
-        "symbol": "SPX",
-        "exchange": "SP",
-        "timestamp": 1_710_532_799,
-        "last_price": 5100.25,
-        "bid": None,
-        "ask": None,
-        "volume": None,
-        "change": 12.5,
-        "change_percent": 0.25,
-        "open_price": 5090.0,
-        "high_price": 5110.0,
-        "low_price": 5080.0,
-        "prev_close": 5087.75,
-        "received_at": 123.0,
-    }
+    assert quote == LatestQuote(
+        symbol=Symbol("SP", "SPX"),
+        timestamp=1_710_532_799,
+        last_price=5100.25,
+        bid=None,
+        ask=None,
+        volume=None,
+        change=12.5,
+        change_percent=0.25,
+        open_price=5090.0,
+        high_price=5110.0,
+        low_price=5080.0,
+        prev_close=5087.75,
+        received_at=123.0,
+    )
+
+
+def test_the_quote_reads_exactly_the_fields_the_feed_asks_for() -> None:
+    """``QUOTE_FIELDS`` names what ``latest_quote`` reads; the quote session asks for them."""
+    every = {name: float(index + 1) for index, name in enumerate(quotes.QUOTE_FIELDS)}
+    full = latest_quote(Symbol("SP", "SPX"), every, 0.0)
+    assert all(getattr(full, name) is not None for name in NUMBERS)
+    for missing in quotes.QUOTE_FIELDS:
+        partial = {name: value for name, value in every.items() if name != missing}
+        found = latest_quote(Symbol("SP", "SPX"), partial, 0.0)
+        assert sum(getattr(found, name) is None for name in NUMBERS) == 1, missing
+    assert set(quotes.QUOTE_FIELDS) <= set(QUOTE_FIELDS)
 
 
 # --- health --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from domain.intervals import ALL_INTERVALS, Interval
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
 from streamer.book import LiveBook
+from tests.qsd import deliver
 
 AAPL = Symbol("NASDAQ", "AAPL")
 NASDAQ = TradingSession("America/New_York", "0930-1600")
@@ -112,7 +113,7 @@ def test_a_recorded_stream_builds_the_bars_of_every_interval() -> None:
     for message in websocket_messages(updates):
         for payload in codec.parse_message(message):
             assert isinstance(payload, codec.Message)
-            assert book.on_qsd(payload.params, 0.0) is None
+            assert deliver(book, payload.params, 0.0) is None
 
     ticks = expected_ticks(updates)
     assert recorded == ticks

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 
 from application.background import SyncJob
-from application.bootstrap import Services, use_services
 from config.settings import Settings
 from domain.bars import Bar
 from local.lambda_context import LocalLambdaContext
 from tests.fakes import FakeBarStore, FakeFeed
 from tests.fixtures.aws import sqs_event
 from tests.unit.test_api_query_cache import BrokenCache
+from wiring.services import Services, use_services
 
 REPO = Path(__file__).resolve().parents[2]
 BARS = [Bar(1_710_000_000 + i * 86_400, 10, 12, 9, 11, 100) for i in range(30)]
@@ -38,7 +38,7 @@ _SYNC_WORKER_CONTAINER = textwrap.dedent(
     """
     import sys
     from application.background import SyncJob
-    from application.bootstrap import Services, use_services
+    from wiring.services import Services, use_services
     from config.settings import Settings
     from functions.sync_worker.handler import handler
     from local.lambda_context import LocalLambdaContext

@@ -1,13 +1,28 @@
-"""Response bodies, exactly as DESIGN.md describes them. Times are ISO 8601 UTC."""
+"""Response bodies of the market-data and health routes, each made from the use case's
+value (``of``), so the body is what the OpenAPI document says. Times are ISO 8601 UTC.
+
+Every list is ``data``, beside its ``count``. The ohlcv body is written straight from the
+bars for speed (``functions/api/bars_body.py``); a test holds it equal to
+``OhlcvResponse``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field
 
+from application.background import SyncJob
+from application.bar_cache import BarQuery
+from application.bulk_sync import SyncOutcome
+from application.health import Health
+from application.queries import iso_utc
+from application.sync import SyncResult
+from domain.bars import Bar
 from domain.intervals import Interval
-from functions.api.models.fields import ApiModel, Timestamp
+from domain.series import SymbolInfo, SyncStatus
+from functions.api.models.fields import ApiModel, Timestamp, iso_time, omitted_when_none
 from functions.common.errors import ErrorDetail
 
 
@@ -19,6 +34,19 @@ class SyncResponse(ApiModel):
     bars_synced: int = Field(description="Bars received and stored by this sync.")
     total_bars: int = Field(description="Bars stored for the series after it.")
     last_bar_at: Timestamp | None
+
+    @classmethod
+    def of(cls, result: SyncResult) -> SyncResponse:
+        key = result.key
+        return cls(
+            symbol=key.symbol.ticker,
+            exchange=key.symbol.exchange,
+            interval=key.interval,
+            status="ok",
+            bars_synced=result.bars_synced,
+            total_bars=result.total_bars,
+            last_bar_at=iso_time(result.last_bar_at),
+        )
 
 
 class SyncFailure(ApiModel):
@@ -34,7 +62,21 @@ class BulkSyncItem(ApiModel):
     bars_synced: int = 0
     total_bars: int | None = None
     last_bar_at: Timestamp | None = None
-    error: SyncFailure | None = None
+    error: SyncFailure | None = omitted_when_none("Why this symbol failed.")
+
+    @classmethod
+    def of(cls, outcome: SyncOutcome) -> BulkSyncItem:
+        """A synced symbol as ``SyncResponse`` shows it; a failed one with its error."""
+        if outcome.result is not None:
+            return cls(**SyncResponse.of(outcome.result).model_dump())
+        key, error = outcome.request.key, outcome.error
+        return cls(
+            symbol=key.symbol.ticker,
+            exchange=key.symbol.exchange,
+            interval=key.interval,
+            status="failed",
+            error=SyncFailure(code=error.code, message=error.message) if error else None,
+        )
 
 
 class BulkSyncResponse(ApiModel):
@@ -42,6 +84,16 @@ class BulkSyncResponse(ApiModel):
     succeeded: int
     failed: int
     results: list[BulkSyncItem] = Field(description="One per symbol, in request order.")
+
+    @classmethod
+    def of(cls, interval: Interval, outcomes: Sequence[SyncOutcome]) -> BulkSyncResponse:
+        failed = sum(not outcome.ok for outcome in outcomes)
+        return cls(
+            interval=interval,
+            succeeded=len(outcomes) - failed,
+            failed=failed,
+            results=[BulkSyncItem.of(outcome) for outcome in outcomes],
+        )
 
 
 class BackgroundSyncResponse(ApiModel):
@@ -52,6 +104,17 @@ class BackgroundSyncResponse(ApiModel):
     interval: Interval
     n_bars: int
 
+    @classmethod
+    def of(cls, job: SyncJob) -> BackgroundSyncResponse:
+        return cls(
+            job_id=job.job_id,
+            status="queued",
+            symbol=job.symbol,
+            exchange=job.exchange,
+            interval=Interval(job.interval),
+            n_bars=job.n_bars,
+        )
+
 
 class BarRecord(ApiModel):
     datetime: Timestamp = Field(description="Bar open time, ISO 8601 UTC.")
@@ -61,6 +124,17 @@ class BarRecord(ApiModel):
     close: float
     volume: float | None
 
+    @classmethod
+    def of(cls, bar: Bar) -> BarRecord:
+        return cls(
+            datetime=iso_utc(bar.time),
+            open=bar.open,
+            high=bar.high,
+            low=bar.low,
+            close=bar.close,
+            volume=bar.volume,
+        )
+
 
 class OhlcvResponse(ApiModel):
     symbol: str
@@ -68,6 +142,18 @@ class OhlcvResponse(ApiModel):
     interval: Interval
     count: int
     data: list[BarRecord] = Field(description="Oldest first.")
+
+    @classmethod
+    def of(cls, query: BarQuery, bars: Sequence[Bar]) -> OhlcvResponse:
+        """The body ``render_bars`` writes, made the slow way (what tests compare it to)."""
+        symbol = query.key.symbol
+        return cls(
+            symbol=symbol.ticker,
+            exchange=symbol.exchange,
+            interval=query.key.interval,
+            count=len(bars),
+            data=[BarRecord.of(bar) for bar in bars],
+        )
 
 
 class SymbolRecord(ApiModel):
@@ -79,13 +165,31 @@ class SymbolRecord(ApiModel):
     currency: str | None
     timezone: str
 
+    @classmethod
+    def of(cls, info: SymbolInfo) -> SymbolRecord:
+        return cls(
+            symbol=info.symbol.ticker,
+            exchange=info.symbol.exchange,
+            name=info.name,
+            description=info.description,
+            type=info.type,
+            currency=info.currency,
+            timezone=info.timezone,
+        )
+
 
 class SymbolsResponse(ApiModel):
     count: int
-    symbols: list[SymbolRecord]
+    data: list[SymbolRecord]
+
+    @classmethod
+    def of(cls, symbols: Sequence[SymbolInfo]) -> SymbolsResponse:
+        return cls(count=len(symbols), data=[SymbolRecord.of(info) for info in symbols])
 
 
-class SyncStatusRecord(ApiModel):
+class SyncStatusResponse(ApiModel):
+    """One tracked series' sync status."""
+
     symbol: str
     exchange: str
     interval: Interval
@@ -95,10 +199,28 @@ class SyncStatusRecord(ApiModel):
     last_bar_at: Timestamp | None
     error_message: str | None
 
+    @classmethod
+    def of(cls, status: SyncStatus) -> SyncStatusResponse:
+        key = status.key
+        return cls(
+            symbol=key.symbol.ticker,
+            exchange=key.symbol.exchange,
+            interval=key.interval,
+            status=status.status.value,
+            bar_count=status.bar_count,
+            last_sync_at=iso_time(status.last_sync_at),
+            last_bar_at=iso_time(status.last_bar_at),
+            error_message=status.error_message,
+        )
 
-class SyncStatusResponse(ApiModel):
+
+class SyncStatusListResponse(ApiModel):
     count: int
-    series: list[SyncStatusRecord]
+    data: list[SyncStatusResponse]
+
+    @classmethod
+    def of(cls, statuses: Sequence[SyncStatus]) -> SyncStatusListResponse:
+        return cls(count=len(statuses), data=[SyncStatusResponse.of(s) for s in statuses])
 
 
 class HealthCheck(ApiModel):
@@ -113,4 +235,26 @@ class HealthResponse(ApiModel):
     )
     checks: dict[str, HealthCheck]
     version: str
-    error: ErrorDetail | None = Field(None, description="Present with the 503.")
+    error: ErrorDetail | None = omitted_when_none("Present with the 503.")
+
+    @classmethod
+    def of(
+        cls,
+        health: Health,
+        version: str,
+        *,
+        shown: dict[str, str | None],
+        error: ErrorDetail | None = None,
+    ) -> HealthResponse:
+        """``shown``: each check's detail as the body may show it (redacted)."""
+        return cls(
+            status=health.overall.value,
+            checks={
+                name: HealthCheck(
+                    status="ok" if check.ok else "down", backend=check.backend, detail=shown[name]
+                )
+                for name, check in health.checks.items()
+            },
+            version=version,
+            error=error,
+        )

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from functools import cache
 from http import HTTPStatus
-from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from application.bootstrap import get_services
 from application.health import Overall, assess, check_cache, check_store
 from functions.api.app import API_VERSION, OPS_TAG, app
 from functions.api.models.responses import HealthResponse
 from functions.api.routes.openapi_responses import COMMON_ERRORS, responses
-from functions.common.errors import error_detail
+from functions.common.errors import ErrorDetail, error_detail
 from functions.common.http import json_response
+from functions.common.redaction import redact
+from wiring.services import get_services
 
 
 @cache
@@ -26,6 +26,11 @@ def package_version() -> str:
         return version("pocketquant")
     except PackageNotFoundError:  # a Lambda layer carries the code, not the distribution
         return API_VERSION
+
+
+def _shown(detail: str | None) -> str | None:
+    """A failure as the body may show it: no secret in it."""
+    return None if detail is None else redact(detail)
 
 
 @app.get(
@@ -43,28 +48,14 @@ def package_version() -> str:
 )
 def get_health() -> Response[str]:
     services = get_services()
-    store_backend = (
-        "mongodb"
-        if services.settings.mongodb_uri or services.settings.mongodb_secret_arn
-        else "sqlite"
+    health = assess(
+        check_store(lambda: services.store, services.store_backend), check_cache(services.cache)
     )
-    health = assess(check_store(lambda: services.store, store_backend), check_cache(services.cache))
-    body: dict[str, Any] = {
-        "status": health.overall.value,
-        "checks": {
-            name: {
-                "status": "ok" if check.ok else "down",
-                "backend": check.backend,
-                "detail": check.detail,
-            }
-            for name, check in health.checks.items()
-        },
-        "version": package_version(),
-    }
+    shown = {name: _shown(check.detail) for name, check in health.checks.items()}
     if health.overall is Overall.UNAVAILABLE:
-        store = health.checks["store"]
-        body["error"] = error_detail(
-            "dependency_unavailable", f"the bar store is down: {store.detail}"
+        error = ErrorDetail.model_validate(
+            error_detail("dependency_unavailable", f"the bar store is down: {shown['store']}")
         )
-        return json_response(body, HTTPStatus.SERVICE_UNAVAILABLE)
-    return json_response(body)
+        body = HealthResponse.of(health, package_version(), shown=shown, error=error)
+        return json_response(body.body(), HTTPStatus.SERVICE_UNAVAILABLE)
+    return json_response(HealthResponse.of(health, package_version(), shown=shown).body())

@@ -14,20 +14,21 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import WithJsonSchema
 
 from application.bar_cache import BarQuery, CacheOutcome, query_body
-from application.bootstrap import get_services
 from application.queries import DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT
+from application.query_dates import end_epoch, start_epoch
 from config.metric_names import CACHE_ERRORS, CACHE_HITS, CACHE_MISSES
 from domain.bars import SeriesKey
 from domain.intervals import Interval
 from domain.symbols import Symbol
 from functions.api.app import MARKET_DATA_TAG, SECURITY, app
 from functions.api.bars_body import render_bars
-from functions.api.dates import DATE_DESCRIPTION, DATE_SCHEMA, end_epoch, start_epoch
+from functions.api.dates import DATE_DESCRIPTION, DATE_SCHEMA
 from functions.api.models.fields import NAME_PATTERN
 from functions.api.models.responses import OhlcvResponse
 from functions.api.routes.openapi_responses import STORE_ERRORS, responses
 from functions.common.http import json_response
 from functions.common.observability import count
+from wiring.services import get_services
 
 CACHE_HEADER = "X-Cache"
 """``hit``, ``miss``, or ``bypass`` when the cache was unavailable and the store answered."""

@@ -8,87 +8,37 @@ come from the state the streamer flushes to Redis (in process locally). The use 
 
 from __future__ import annotations
 
-from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import BaseModel, Field
 
-from application.bootstrap import get_services
-from application.quote_ports import QuoteStateUnavailable
-from application.quotes import QuoteNotFound, QuoteService
-from application.secrets import with_mongodb_secret
+from application.quotes import QuoteService
 from domain.intervals import Interval
+from domain.symbols import Symbol
 from functions.api.app import SECURITY, app
-from functions.api.error_handlers import error_response, handles
+from functions.api.commands import (
+    start_quotes_command,
+    stop_quotes_command,
+    subscribe_command,
+    unsubscribe_command,
+)
 from functions.api.idempotency import IdempotencyKey, respond
-from functions.api.idempotency import idempotent as idempotent_command
-from functions.api.models.fields import NAME_PATTERN, Timestamp
+from functions.api.models.fields import NAME_PATTERN
+from functions.api.models.quotes import (
+    AllQuotesResponse,
+    CurrentBarResponse,
+    QuoteControlResponse,
+    QuoteResponse,
+    QuoteStatusResponse,
+)
 from functions.api.models.requests import SymbolRef
 from functions.api.routes.openapi_responses import COMMON_ERRORS, STORE_ERRORS, responses
 from functions.common.http import json_response
-from functions.common.observability import logger
+from wiring.services import get_services
 
 QUOTES_TAG = "quotes"
 POST_ERRORS = (400, 409, 415, *STORE_ERRORS)
-
-
-# --- response models (documentation; the bodies come from the use cases' views) ---------
-
-
-class QuoteResponse(BaseModel):
-    symbol: str
-    exchange: str
-    timestamp: Timestamp | None = Field(description="The exchange's time of the last trade.")
-    last_price: float | None
-    bid: float | None
-    ask: float | None
-    volume: float | None = Field(description="The session's cumulative volume.")
-    change: float | None
-    change_percent: float | None
-    open_price: float | None
-    high_price: float | None
-    low_price: float | None
-    prev_close: float | None
-
-
-class AllQuotesResponse(BaseModel):
-    count: int
-    data: list[QuoteResponse] = Field(description="One per subscription that has a quote.")
-
-
-class CurrentBarResponse(BaseModel):
-    symbol: str
-    exchange: str
-    interval: Interval
-    datetime: Timestamp = Field(description="Bar open time, ISO 8601 UTC.")
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float | None
-
-
-class QuoteStatusResponse(BaseModel):
-    running: bool = Field(description="Whether the feed was asked to run (start/stop).")
-    subscription_count: int
-    active_symbols: list[str] = Field(description="Symbols the streamer is receiving now.")
-    connected: bool = Field(description="Whether the streamer is connected to TradingView.")
-    last_tick_at: Timestamp | None = Field(description="Exchange time of the newest tick.")
-    unknown_symbols: dict[str, str] = Field(
-        description="Subscribed symbols TradingView does not know, with its reason."
-    )
-
-
-class QuoteControlResponse(BaseModel):
-    running: bool
-    subscription_count: int
-    changed: bool = Field(description="False when the request changed nothing.")
-    symbol: str | None = None
-    exchange: str | None = None
-    subscribed: bool | None = None
-
 
 ExchangePath = Annotated[str, Path(pattern=NAME_PATTERN, description="e.g. BINANCE")]
 SymbolPath = Annotated[str, Path(pattern=NAME_PATTERN, description="e.g. BTCUSDT")]
@@ -96,53 +46,10 @@ SymbolPath = Annotated[str, Path(pattern=NAME_PATTERN, description="e.g. BTCUSDT
 
 def quote_service() -> QuoteService:
     """The quote use cases of the current services container (built on first use)."""
-    services = get_services()
-
-    def build() -> QuoteService:
-        from adapters.quote_state.factory import quote_service_from_settings
-
-        settings = with_mongodb_secret(services.settings)
-        return quote_service_from_settings(settings, redis_client=services.redis)
-
-    return services.once("quotes", build)
-
-
-@handles(QuoteNotFound)
-def _no_live_data(error: QuoteNotFound) -> Response[str]:
-    return error_response(HTTPStatus.NOT_FOUND, error.code, error.message)
-
-
-@handles(QuoteStateUnavailable)
-def _state_unavailable(error: QuoteStateUnavailable) -> Response[str]:
-    logger.error("request failed", extra={"error_code": error.code, "reason": error.message})
-    return error_response(
-        HTTPStatus.SERVICE_UNAVAILABLE, error.code, error.message, headers={"Retry-After": "1"}
-    )
+    return get_services().quotes
 
 
 # --- control -----------------------------------------------------------------------------
-
-
-@idempotent_command("quotes-start")
-def _start(payload: dict[str, Any]) -> dict[str, Any]:
-    return {"status_code": 200, "body": quote_service().start().to_dict()}
-
-
-@idempotent_command("quotes-stop")
-def _stop(payload: dict[str, Any]) -> dict[str, Any]:
-    return {"status_code": 200, "body": quote_service().stop().to_dict()}
-
-
-@idempotent_command("quotes-subscribe")
-def _subscribe(payload: dict[str, Any]) -> dict[str, Any]:
-    view = quote_service().subscribe(payload["exchange"], payload["symbol"])
-    return {"status_code": 200, "body": view.to_dict()}
-
-
-@idempotent_command("quotes-unsubscribe")
-def _unsubscribe(payload: dict[str, Any]) -> dict[str, Any]:
-    view = quote_service().unsubscribe(payload["exchange"], payload["symbol"])
-    return {"status_code": 200, "body": view.to_dict()}
 
 
 @app.post(
@@ -155,7 +62,7 @@ def _unsubscribe(payload: dict[str, Any]) -> dict[str, Any]:
     responses=responses(QuoteControlResponse, errors=POST_ERRORS),
 )
 def post_start(idempotency_key: IdempotencyKey = None) -> Response[str]:
-    return respond(_start, {}, idempotency_key)
+    return respond(start_quotes_command, None, {}, idempotency_key)
 
 
 @app.post(
@@ -168,7 +75,7 @@ def post_start(idempotency_key: IdempotencyKey = None) -> Response[str]:
     responses=responses(QuoteControlResponse, errors=POST_ERRORS),
 )
 def post_stop(idempotency_key: IdempotencyKey = None) -> Response[str]:
-    return respond(_stop, {}, idempotency_key)
+    return respond(stop_quotes_command, None, {}, idempotency_key)
 
 
 @app.post(
@@ -184,7 +91,9 @@ def post_stop(idempotency_key: IdempotencyKey = None) -> Response[str]:
 def post_subscribe(
     body: Annotated[SymbolRef, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return respond(_subscribe, body.model_dump(mode="json"), idempotency_key)
+    return respond(
+        subscribe_command, body.symbol_of(), body.model_dump(mode="json"), idempotency_key
+    )
 
 
 @app.post(
@@ -198,7 +107,9 @@ def post_subscribe(
 def post_unsubscribe(
     body: Annotated[SymbolRef, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return respond(_unsubscribe, body.model_dump(mode="json"), idempotency_key)
+    return respond(
+        unsubscribe_command, body.symbol_of(), body.model_dump(mode="json"), idempotency_key
+    )
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -214,7 +125,8 @@ def post_unsubscribe(
     responses=responses(QuoteResponse, errors=(404, *STORE_ERRORS)),
 )
 def get_latest(exchange: ExchangePath, symbol: SymbolPath) -> Response[str]:
-    return json_response(quote_service().latest(exchange, symbol).to_dict())
+    quote = quote_service().latest(Symbol(exchange=exchange, ticker=symbol))
+    return json_response(QuoteResponse.of(quote).body())
 
 
 @app.get(
@@ -226,7 +138,7 @@ def get_latest(exchange: ExchangePath, symbol: SymbolPath) -> Response[str]:
     responses=responses(AllQuotesResponse),
 )
 def get_all() -> Response[str]:
-    return json_response(quote_service().all_latest().to_dict())
+    return json_response(AllQuotesResponse.of(quote_service().all_latest()).body())
 
 
 @app.get(
@@ -243,8 +155,8 @@ def get_current_bar(
     symbol: SymbolPath,
     interval: Annotated[Interval, Query()] = Interval.M1,
 ) -> Response[str]:
-    view = quote_service().current_bar(exchange, symbol, interval.value)
-    return json_response(view.to_dict())
+    current = quote_service().current_bar(Symbol(exchange=exchange, ticker=symbol), interval)
+    return json_response(CurrentBarResponse.of(current).body())
 
 
 @app.get(
@@ -256,4 +168,4 @@ def get_current_bar(
     responses=responses(QuoteStatusResponse, errors=(*COMMON_ERRORS, 503)),
 )
 def get_status() -> Response[str]:
-    return json_response(quote_service().status().to_dict())
+    return json_response(QuoteStatusResponse.of(quote_service().status()).body())

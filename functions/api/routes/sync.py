@@ -27,7 +27,7 @@ from functions.api.routes.openapi_responses import COMMON_ERRORS, FEED_ERRORS, r
 def post_sync(
     body: Annotated[SyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return respond(sync_command, body.model_dump(mode="json"), idempotency_key)
+    return respond(sync_command, body.request(), body.model_dump(mode="json"), idempotency_key)
 
 
 @app.post(
@@ -42,7 +42,7 @@ def post_sync(
 def post_bulk_sync(
     body: Annotated[BulkSyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return respond(bulk_sync_command, body.model_dump(mode="json"), idempotency_key)
+    return respond(bulk_sync_command, body.request(), body.model_dump(mode="json"), idempotency_key)
 
 
 @app.post(
@@ -63,4 +63,6 @@ def post_bulk_sync(
 def post_background_sync(
     body: Annotated[SyncBody, Body(embed=False)], idempotency_key: IdempotencyKey = None
 ) -> Response[str]:
-    return respond(background_sync_command, body.model_dump(mode="json"), idempotency_key)
+    return respond(
+        background_sync_command, body.job(), body.model_dump(mode="json"), idempotency_key
+    )

@@ -7,21 +7,20 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from application.bootstrap import get_services
-from application.status_queries import list_sync_statuses, symbol_sync_statuses, tracked_symbols
+from application.status_queries import list_sync_statuses, sync_status, tracked_symbols
+from domain.bars import SeriesKey
 from domain.intervals import Interval
-from domain.series import SyncStatus
 from domain.symbols import Symbol, normalize_name
 from functions.api.app import MARKET_DATA_TAG, SECURITY, app
 from functions.api.models.fields import NAME_PATTERN
-from functions.api.models.responses import SymbolsResponse, SyncStatusResponse
-from functions.api.presenters import status_record, symbol_record
+from functions.api.models.responses import (
+    SymbolsResponse,
+    SyncStatusListResponse,
+    SyncStatusResponse,
+)
 from functions.api.routes.openapi_responses import STORE_ERRORS, responses
 from functions.common.http import json_response
-
-
-def _statuses_body(statuses: list[SyncStatus]) -> dict[str, object]:
-    return {"count": len(statuses), "series": [status_record(s) for s in statuses]}
+from wiring.services import get_services
 
 
 @app.get(
@@ -40,7 +39,7 @@ def get_symbols(
 ) -> Response[str]:
     wanted = normalize_name("exchange", exchange) if exchange is not None else None
     symbols = tracked_symbols(get_services().store, wanted)
-    return json_response({"count": len(symbols), "symbols": [symbol_record(s) for s in symbols]})
+    return json_response(SymbolsResponse.of(symbols).body())
 
 
 @app.get(
@@ -49,28 +48,27 @@ def get_symbols(
     security=SECURITY,
     summary="Sync status of every tracked series",
     tags=[MARKET_DATA_TAG],
-    responses=responses(SyncStatusResponse),
+    responses=responses(SyncStatusListResponse),
 )
 def get_sync_statuses() -> Response[str]:
-    return json_response(_statuses_body(list_sync_statuses(get_services().store)))
+    statuses = list_sync_statuses(get_services().store)
+    return json_response(SyncStatusListResponse.of(statuses).body())
 
 
 @app.get(
     "/market-data/sync-status/<exchange>/<symbol>",
     operation_id="getSymbolSyncStatus",
     security=SECURITY,
-    summary="Sync status of one symbol",
-    description="Every tracked interval of the symbol, or only `interval`. 404 when none is "
-    "tracked.",
+    summary="Sync status of one series",
+    description="The series of the symbol at `interval` (daily unless given). 404 when it "
+    "is not tracked.",
     tags=[MARKET_DATA_TAG],
     responses=responses(SyncStatusResponse, errors=(404, *STORE_ERRORS)),
 )
 def get_symbol_sync_status(
     exchange: Annotated[str, Path(pattern=NAME_PATTERN)],
     symbol: Annotated[str, Path(pattern=NAME_PATTERN)],
-    interval: Annotated[Interval | None, Query()] = None,
+    interval: Annotated[Interval, Query()] = Interval.D1,
 ) -> Response[str]:
-    statuses = symbol_sync_statuses(
-        get_services().store, Symbol(exchange=exchange, ticker=symbol), interval
-    )
-    return json_response(_statuses_body(statuses))
+    key = SeriesKey(Symbol(exchange=exchange, ticker=symbol), interval)
+    return json_response(SyncStatusResponse.of(sync_status(get_services().store, key)).body())

@@ -1,4 +1,5 @@
-"""Secrets named by ARN in the settings, read from Secrets Manager once per container.
+"""Secrets: those of the settings registered for redaction, and those named by ARN read
+from Secrets Manager once per container.
 
 On AWS the settings carry ``PQ_MONGODB_SECRET_ARN`` and ``PQ_TRADINGVIEW_SECRET_ARN``
 instead of the values. They are fetched through Powertools Parameters (cached for
@@ -13,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from application.redaction import register_secret, register_url_secret
 from domain.errors import FeedUnavailable, StoreUnavailable
+from functions.common.redaction import register_secret, register_url_secret
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -62,6 +63,15 @@ def _tradingview(raw: str) -> dict[str, Any]:
     if isinstance(found.get("token"), str):
         updates["tradingview_token"] = SecretStr(found["token"])
     return updates
+
+
+def register_settings_secrets(settings: Settings) -> None:
+    """Mask every secret the settings hold, wherever text is written out."""
+    register_secret(settings.api_key)
+    register_url_secret(settings.mongodb_uri)
+    register_url_secret(settings.redis_url)
+    register_secret(settings.tradingview_password)
+    register_secret(settings.tradingview_token)
 
 
 def with_mongodb_secret(settings: Settings) -> Settings:

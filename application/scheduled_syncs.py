@@ -1,4 +1,4 @@
-"""Which series a schedule syncs, as sync jobs.
+"""Which series a schedule syncs, as sync jobs (the ``scheduler`` function's rules).
 
 The tracked series are those the store has a sync status for (what
 ``GET /market-data/sync-status`` lists: every series synced at least once), plus the
@@ -13,11 +13,10 @@ schedule would only fail again. The schedule's ``intervals`` limit which series 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
-from application.background import SyncJob, SyncQueue
-from config.schedules import ScheduleDefinition
+from application.background import SyncJob
 from domain.bars import SeriesKey
 from domain.errors import DomainError, SymbolNotFound
 from domain.intervals import Interval
@@ -31,28 +30,23 @@ DEFAULT_SEED_INTERVAL = "1d"
 every interval."""
 
 
-@runtime_checkable
-class BatchSyncQueue(Protocol):
-    """A queue that takes many jobs per call (SQS: ten per request)."""
+class Schedule(Protocol):
+    """What the rules need of a schedule (``config.schedules.ScheduleDefinition``)."""
 
-    def enqueue_many(self, jobs: Sequence[SyncJob]) -> None: ...
+    @property
+    def name(self) -> str: ...
 
+    @property
+    def intervals(self) -> tuple[str, ...] | None: ...
 
-def enqueue_all(queue: SyncQueue, jobs: Sequence[SyncJob]) -> None:
-    if isinstance(queue, BatchSyncQueue):
-        queue.enqueue_many(jobs)
-        return
-    for job in jobs:
-        queue.enqueue(job)
+    def applies_to(self, interval: str) -> bool: ...
 
 
 def _gave_up(status: SyncStatus) -> bool:
     return status.status is SyncState.FAILED and status.error_code == SymbolNotFound.code
 
 
-def _named_intervals(
-    schedule: ScheduleDefinition, target_input: Mapping[str, Any]
-) -> list[Interval]:
+def _named_intervals(schedule: Schedule, target_input: Mapping[str, Any]) -> list[Interval]:
     named = target_input.get("intervals")
     if named is None:
         named = schedule.intervals or (DEFAULT_SEED_INTERVAL,)
@@ -65,7 +59,7 @@ def _named_intervals(
     return intervals
 
 
-def _named_series(schedule: ScheduleDefinition, target_input: Mapping[str, Any]) -> set[SeriesKey]:
+def _named_series(schedule: Schedule, target_input: Mapping[str, Any]) -> set[SeriesKey]:
     intervals = _named_intervals(schedule, target_input)
     keys: set[SeriesKey] = set()
     for text in target_input.get("symbols") or ():
@@ -79,7 +73,7 @@ def _named_series(schedule: ScheduleDefinition, target_input: Mapping[str, Any])
 
 
 def series_to_sync(
-    schedule: ScheduleDefinition,
+    schedule: Schedule,
     statuses: Iterable[SyncStatus],
     target_input: Mapping[str, Any],
 ) -> list[SeriesKey]:

@@ -7,25 +7,16 @@ Symbols are sent as plain ``EXCHANGE:TICKER`` strings and never with the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from adapters.tradingview.messages import Outgoing
+from domain import quotes
 
 QUOTE_FIELDS: tuple[str, ...] = (
-    "lp",
-    "lp_time",
-    "ch",
-    "chp",
-    "volume",
-    "bid",
-    "ask",
+    *quotes.QUOTE_FIELDS,
     "bid_size",
     "ask_size",
-    "open_price",
-    "high_price",
-    "low_price",
-    "prev_close_price",
     "current_session",
     "update_mode",
     "description",
@@ -35,8 +26,8 @@ QUOTE_FIELDS: tuple[str, ...] = (
     "pricescale",
     "minmov",
 )
-"""Fields asked for: trade and book figures for the quote and the ticks, the session's
-figures for the quote, and what tells a delayed or closed market apart."""
+"""Fields asked for: those the latest quote and the ticks are made of (the domain's), and
+what tells a delayed or closed market apart."""
 
 
 def quote_create_session(session: str) -> Outgoing:
@@ -73,3 +64,33 @@ def quote_error(params: list[Any]) -> QuoteError | None:
         return None
     reason = payload.get("errmsg") or payload.get("v") or "quote error"
     return QuoteError(str(payload.get("n", "")), str(reason) if reason else "quote error")
+
+
+QuoteUpdate = Callable[[str, dict[str, Any], float], None]
+"""Takes ``(name, changed values, received)``: the hot path."""
+QuoteRefusal = Callable[[str, str], None]
+"""Takes ``(name, reason)``."""
+
+
+def dispatch_qsd(
+    params: list[Any], received: float, on_quote: QuoteUpdate, on_refused: QuoteRefusal
+) -> None:
+    """Hand one ``qsd`` on: its changed values to ``on_quote``, or TradingView's refusal
+    to ``on_refused``. A payload that is not a quote update of a named symbol is ignored.
+
+    The streamer's hot path: one call per tick, nothing made but what the reader keeps.
+    """
+    try:
+        payload = params[1]
+        name = payload["n"]
+        status = payload.get("s", "ok")
+    except (IndexError, KeyError, TypeError, AttributeError):
+        return
+    if status != "ok":
+        error = quote_error(params)
+        if error is not None:
+            on_refused(error.name, error.reason)
+        return
+    update = payload.get("v")
+    if update and update.__class__ is dict:
+        on_quote(name, update, received)

@@ -1,6 +1,7 @@
 """Secret values that must never be written out, and the one function that masks them.
 
-Whatever reads or receives a secret registers it here; the log formatter (and anything
+Whatever reads or receives a secret registers it here (the composition root does for the
+settings and the secrets it fetches: ``wiring.secrets``); the log formatter (and anything
 else that writes text a person or a log store will see) passes its output through
 ``redact``.
 """
@@ -9,13 +10,9 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
-
-if TYPE_CHECKING:
-    from config.settings import Settings
 
 MASK = "***"
 MIN_SECRET_LENGTH = 4
@@ -50,14 +47,6 @@ def register_url_secret(url: str | SecretStr | None) -> None:
     except ValueError:
         password = None
     register_secret(password)
-
-
-def register_settings_secrets(settings: Settings) -> None:
-    register_secret(settings.api_key)
-    register_url_secret(settings.mongodb_uri)
-    register_url_secret(settings.redis_url)
-    register_secret(settings.tradingview_password)
-    register_secret(settings.tradingview_token)
 
 
 def redact(text: str) -> str:

@@ -1,10 +1,10 @@
-"""Trading sessions of the subscribed symbols: what bar times need (time zone, session,
-holidays), from the store's symbol metadata when a sync has recorded it, else from
-TradingView's ``symbol_resolved`` on a chart session of the streamer's own connection.
+"""Resolving the trading sessions of quoted symbols on a chart session of the quote
+connection: TradingView's ``symbol_resolved`` gives the time zone, session and holidays
+that bar times need.
 
-``SymbolResolver`` only builds messages and reads replies; the feed sends and dispatches.
-Each request gets its own symbol id (``sds_sym_<n>``) so many resolve at once, and a
-``symbol_error`` for that id marks the symbol unknown.
+``SymbolResolver`` only builds messages and reads replies; the quote connection sends and
+dispatches. Each request gets its own symbol id (``sds_sym_<n>``) so many resolve at once,
+and a ``symbol_error`` for that id marks the symbol unknown.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from adapters.tradingview import messages
 from adapters.tradingview.codec import Message
 from adapters.tradingview.messages import Outgoing
 from domain.errors import DomainError
-from domain.series import SymbolInfo
 from domain.sessions import TradingSession
 from domain.symbols import Symbol
 
@@ -47,9 +46,7 @@ class SymbolResolver:
         self._next_id += 1
         symbol_id = f"sds_sym_{self._next_id}"
         self._pending[symbol_id] = (symbol, now)
-        return Outgoing(
-            "resolve_symbol", [self.chart_session, symbol_id, messages.symbol_spec(symbol)]
-        )
+        return messages.resolve_symbol(self.chart_session, symbol, symbol_id=symbol_id)
 
     def pending(self) -> set[Symbol]:
         return {symbol for symbol, _ in self._pending.values()}
@@ -78,13 +75,3 @@ class SymbolResolver:
             return Resolved(symbol, info.trading_session)
         except DomainError as error:
             return Unresolvable(symbol, error.message)
-
-
-def session_of(info: SymbolInfo | None) -> TradingSession | None:
-    """The stored metadata's session, or ``None`` when it has none usable."""
-    if info is None:
-        return None
-    try:
-        return info.trading_session
-    except DomainError:
-        return None
