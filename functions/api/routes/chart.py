@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from application.bootstrap import get_services
 from application.queries import MAX_QUERY_LIMIT
 from domain.intervals import Interval
 from functions.api.app import MARKET_DATA_TAG, app
@@ -22,6 +21,7 @@ from functions.api.error_handlers import error_response, handles
 from functions.api.models.fields import NAME_PATTERN
 from functions.common.errors import ErrorBody
 from functions.common.observability import logger
+from wiring.services import get_services
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
