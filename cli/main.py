@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from application.sync import SyncRequest, sync_series
 from cli.output import FORMATS, write_bars
 from cli.progress import SyncProgress
 from cli.run_command import add_run_command
+from cli.simulator_command import add_simulator_command
 from config.settings import Settings
 from domain.bars import SeriesKey
 from domain.errors import DomainError, SeriesNotTracked
@@ -84,20 +84,6 @@ def _cmd_bars(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_simulator(args: argparse.Namespace, settings: Settings) -> int:
-    from simulator.config import SimulatorConfig
-    from simulator.server import serve_forever
-
-    config = SimulatorConfig(host=args.host, port=args.port)
-    url = f"ws://{args.host}:{args.port}/socket.io/websocket?from=chart&type=chart"
-    print(f"TradingView simulator on {url}")
-    print(f"point PocketQuant at it with: export PQ_TRADINGVIEW_URL='{url}'")
-    print("Ctrl-C stops it.")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(config))
-    return 0
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, failing as every other failure of the command does: ``error: …`` on
     stderr and status 1 (argparse's own is ``pocketquant sync: error: …`` and status 2).
@@ -133,11 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     bars.add_argument("--format", choices=FORMATS, default="table")
     bars.set_defaults(handler=_cmd_bars)
 
-    sim = commands.add_parser("simulator", help="run the TradingView protocol simulator")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8790)
-    sim.set_defaults(handler=_cmd_simulator)
-
+    add_simulator_command(commands)
     add_run_command(commands)
     add_streamer_command(commands)
     return parser

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     event_bus_name: str | None = Field(None, description="EventBridge bus; in-process if unset.")
     sync_queue_url: str | None = Field(None, description="SQS queue of background sync jobs.")
     log_level: str = Field("INFO", description="Log level of every component.")
+    stream_url: str | None = Field(
+        None,
+        description="The stream's ws:// or wss:// URL the chart page connects to; "
+        "the page's own host's /stream when unset.",
+    )
     api_key_usage_plan_id: str | None = Field(
         None, description="On AWS: the usage plan whose API keys the stream's $connect accepts."
     )

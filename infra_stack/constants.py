@@ -72,6 +72,7 @@ ENV_TRADINGVIEW_SECRET_ARN: Final = setting_env("tradingview_secret_arn")
 ENV_LOG_LEVEL: Final = setting_env("log_level")
 ENV_API_KEY_USAGE_PLAN_ID: Final = setting_env("api_key_usage_plan_id")
 ENV_STREAM_MANAGEMENT_URL: Final = setting_env("stream_management_url")
+ENV_STREAM_URL: Final = setting_env("stream_url")
 # Read by Powertools itself.
 ENV_POWERTOOLS_SERVICE: Final = "POWERTOOLS_SERVICE_NAME"
 ENV_POWERTOOLS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"

@@ -116,8 +116,10 @@ async def test_sync_5000_daily_bars_then_print_them(simulator: Simulator, data_d
 
 
 async def test_minute_sync_pages_past_5000_and_a_second_sync_adds_no_duplicates(
-    simulator: Simulator, data_dir: Path
+    simulator_factory: SimulatorFactory, data_dir: Path
 ) -> None:
+    # The simulator's clock stands still: the second sync finds no new trade to add.
+    simulator = await simulator_factory(tick_speed=0.0)
     key = SeriesKey(Symbol("BINANCE", "BTCUSDT"), Interval.M1)
     first = await pocketquant(
         simulator, data_dir, "sync", "BINANCE:BTCUSDT", "--interval", "1m", "--bars", "12000"
