@@ -16,6 +16,7 @@ from cli.output import FORMATS, write_bars
 from cli.progress import SyncProgress
 from cli.run_command import add_run_command
 from cli.simulator_command import add_simulator_command
+from config.metric_names import SERVICE
 from config.settings import Settings
 from domain.bars import SeriesKey
 from domain.errors import DomainError, SeriesNotTracked
@@ -125,11 +126,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings() -> Settings:
+    """The settings, or ``error: PQ_…: what is wrong`` (never the value: it may be a secret)."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as invalid:
+        problems = "; ".join(
+            f"{Settings.model_config.get('env_prefix', '')}{str(e['loc'][0]).upper()}: {e['msg']}"
+            for e in invalid.errors()
+        )
+        raise SettingsInvalid(problems) from None
+
+
+class SettingsInvalid(Exception):
+    """A ``PQ_`` variable the settings refuse."""
+
+
+def _configure_logging(verbose: bool, settings: Settings) -> None:
+    level = settings.log_level.upper() if verbose else "WARNING"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The functions' structured logger (the API's models bring it in) keeps its own JSON
+    # handler at INFO; on the command line it writes through the plain handler, at this level.
+    service = logging.getLogger(SERVICE)
+    service.setLevel(level)
+    for handler in list(service.handlers):
+        service.removeHandler(handler)
+    service.propagate = True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
-    level = settings.log_level.upper() if args.verbose else "WARNING"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = _settings()
+    except SettingsInvalid as invalid:
+        print(f"error: {invalid}", file=sys.stderr)
+        return EXIT_FAILURE
+    _configure_logging(args.verbose, settings)
     try:
         code: int = args.handler(args, settings)
     except DomainError as error:

@@ -178,6 +178,39 @@ async def test_unknown_symbol_fails_fast_naming_it(simulator: Simulator, data_di
     assert loop.time() - started < 10
 
 
+async def test_a_failing_sync_prints_only_its_error_without_verbose(
+    simulator: Simulator, data_dir: Path
+) -> None:
+    result = await pocketquant(simulator, data_dir, "sync", "NASDAQ:NOSUCHTICKER")
+    assert result.code == 1
+    # No log line (the event bus's, Powertools' JSON) reaches the console unless -v.
+    assert [line for line in result.err.splitlines() if line.strip()] == [
+        line for line in result.err.splitlines() if line.startswith("error: ")
+    ]
+    assert len(result.err.strip().splitlines()) == 1
+
+
+async def test_verbose_shows_the_log_lines(simulator: Simulator, data_dir: Path) -> None:
+    result = await pocketquant(simulator, data_dir, "-v", "sync", "NASDAQ:NOSUCHTICKER")
+    assert result.code == 1
+    assert "SyncFailed" in result.err
+    assert result.err.strip().splitlines()[-1].startswith("error: ")
+
+
+async def test_a_setting_out_of_range_is_an_error_naming_its_variable(
+    simulator: Simulator, data_dir: Path
+) -> None:
+    os.environ["PQ_SYNC_DEADLINE"] = "30"
+    try:
+        result = await pocketquant(simulator, data_dir, "bars", "NASDAQ:AAPL")
+    finally:
+        del os.environ["PQ_SYNC_DEADLINE"]
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith("error: PQ_SYNC_DEADLINE")
+
+
 async def test_dropped_connection_fails_cleanly_and_keeps_stored_bars(
     simulator_factory: SimulatorFactory, data_dir: Path
 ) -> None:
