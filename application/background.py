@@ -1,23 +1,28 @@
-"""Background syncs: a job description, its message body, and the queue port it travels
-through.
+"""Background syncs: a job description, its message body, the queue port it travels
+through, what a queue can tell of its jobs, and the record of a job given up on.
 
-The API enqueues a ``SyncJob`` and answers 202 at once; a worker (the ``sync-worker``
-Lambda on SQS, or an in-process worker locally) runs ``sync_series`` for it later. A job
-crosses a queue as a JSON body (``to_body`` / ``from_body``).
+The API enqueues a ``SyncJob`` and answers 202 once the queue holds it; a worker (the
+``sync-worker`` Lambda on SQS, or the local stack's worker thread) runs ``sync_series`` for
+it later. A job crosses a queue as a JSON body (``to_body`` / ``from_body``). Every job ends
+in its series' sync status: the sync records success or failure, and a job tried as often
+as the queue allows is recorded as dead-lettered (``record_dead_letter``).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
-from application.sync import SyncRequest
+from application.sync import SyncRequest, record_failure
 from domain.bars import SeriesKey
 from domain.errors import DomainError, InvalidInput
 from domain.intervals import Interval
+from domain.ports import BarStore, EventPublisher
+from domain.series import SyncState
 from domain.symbols import Symbol
 
 
@@ -128,3 +133,73 @@ def enqueue_all(queue: SyncQueue, jobs: Sequence[SyncJob]) -> None:
         return
     for job in jobs:
         queue.enqueue(job)
+
+
+class JobDeadLettered(DomainError):
+    """A job failed as many times as its queue delivers one; it waits in the dead letters."""
+
+    code = "dead_lettered"
+
+
+DEAD_LETTER_JOB = "dead_letter_job"
+"""The key, in a sync status' ``extra``, of the job whose dead-lettering it records."""
+
+
+def record_dead_letter(
+    job: SyncJob, attempts: int, *, store: BarStore, events: EventPublisher, at: float
+) -> None:
+    """Record in the series' sync status that ``job`` was given up on after ``attempts``.
+
+    The last error the sync recorded is kept in the message. Recording the same job twice
+    (its worker and its queue may both see the end) changes nothing the second time.
+    """
+    previous = store.get_status(job.key)
+    if previous is not None and previous.extra.get(DEAD_LETTER_JOB) == job.job_id:
+        return
+    last = (
+        f"; last error: {previous.error_message}"
+        if previous is not None and previous.status is SyncState.FAILED and previous.error_message
+        else ""
+    )
+    error = JobDeadLettered(
+        f"background sync job {job.job_id} failed {attempts} times and was dead-lettered{last}"
+    )
+    record_failure(
+        job.key, error, store=store, events=events, at=at, extra={DEAD_LETTER_JOB: job.job_id}
+    )
+
+
+class JobState(Enum):
+    QUEUED = "queued"
+    """Waiting for the worker (a failed one waits for its retry)."""
+    RUNNING = "running"
+    DONE = "done"
+    """Worked: its series' sync status says how the sync went."""
+    DEAD_LETTERED = "dead_lettered"
+    """Failed every delivery; kept aside, recorded in the sync status."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """What a queue knows of one job."""
+
+    job_id: str
+    key: SeriesKey
+    state: JobState
+    attempts: int
+    queued_at: float
+    updated_at: float
+
+
+@runtime_checkable
+class JobBoard(Protocol):
+    """The latest job of each series a queue holds (the local queue; SQS cannot be listed)."""
+
+    def latest_jobs(self) -> Mapping[SeriesKey, JobView]: ...
+
+
+class NoJobBoard:
+    """What a queue that cannot be listed (SQS) shows: nothing."""
+
+    def latest_jobs(self) -> Mapping[SeriesKey, JobView]:
+        return {}

@@ -63,14 +63,24 @@ async def sync_many(
     store: BarStore,
     events: EventPublisher,
     concurrency: int = DEFAULT_CONCURRENCY,
+    deadline_s: float | None = None,
 ) -> list[SyncOutcome]:
-    """Run every request, at most ``concurrency`` at a time; outcomes in request order."""
+    """Run every request, at most ``concurrency`` at a time; outcomes in request order.
+
+    ``deadline_s`` bounds the whole bulk: a series still fetching (or still waiting for its
+    turn) when it runs out fails with ``SyncDeadlineExceeded``; the others keep their results.
+    """
     gate = asyncio.Semaphore(concurrency)
+    loop = asyncio.get_running_loop()
+    ends_at = None if deadline_s is None else loop.time() + deadline_s
 
     async def one(request: SyncRequest) -> SyncOutcome:
         async with gate:
+            left = None if ends_at is None else ends_at - loop.time()
             try:
-                result = await sync_series(request, feed=feed, store=store, events=events)
+                result = await sync_series(
+                    request, feed=feed, store=store, events=events, deadline_s=left
+                )
             except DomainError as error:
                 logger.warning("bulk sync of %s failed: %s", request.key, error.message)
                 return SyncOutcome(request=request, error=error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from domain.bars import Bar, SeriesKey
@@ -12,6 +13,19 @@ MAX_QUERY_LIMIT = 5000
 DEFAULT_QUERY_LIMIT = 1000
 
 
+@dataclass(frozen=True, slots=True)
+class QueryFields:
+    """What a caller calls the bounds of a query, so an error names what it was given."""
+
+    start: str
+    end: str
+    limit: str
+
+
+API_FIELDS = QueryFields(start="start_date", end="end_date", limit="limit")
+CLI_FIELDS = QueryFields(start="--start", end="--end", limit="--limit")
+
+
 def read_bars(
     store: BarStore,
     key: SeriesKey,
@@ -19,12 +33,13 @@ def read_bars(
     start: int | None = None,
     end: int | None = None,
     limit: int = DEFAULT_QUERY_LIMIT,
+    fields: QueryFields = API_FIELDS,
 ) -> list[Bar]:
     """Bars of ``key`` oldest first; the newest ``limit`` unless ``start`` is given."""
     if not 1 <= limit <= MAX_QUERY_LIMIT:
-        raise InvalidInput("limit", f"must be between 1 and {MAX_QUERY_LIMIT}")
+        raise InvalidInput(fields.limit, f"must be between 1 and {MAX_QUERY_LIMIT}")
     if start is not None and end is not None and start > end:
-        raise InvalidInput("start_date", "must not be after end_date")
+        raise InvalidInput(fields.start, f"must not be after {fields.end}")
     return store.get_bars(key, start=start, end=end, limit=limit)
 
 

@@ -1,11 +1,14 @@
 """The sync use case: fetch → validate → upsert → record status and symbol → publish.
 
 A sync is an upsert, so running it twice leaves the same bars. When it fails, stored bars
-are untouched and the failure is recorded in the series' status.
+are untouched and the failure is recorded in the series' status. A sync given a deadline
+stops fetching when it runs out and fails with ``SyncDeadlineExceeded``, storing nothing:
+history arrives newest first, so a cut-off fetch would leave a gap below the bars it kept.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -15,15 +18,31 @@ from dataclasses import dataclass
 from domain.bars import BarSeries, SeriesKey
 from domain.errors import DomainError, FeedPaused, InvalidInput, RequestBudgetExhausted
 from domain.events import BarsSynced, SyncFailed
-from domain.ports import BarStore, EventPublisher, MarketDataFeed, ProgressCallback
+from domain.ports import BarStore, EventPublisher, History, MarketDataFeed, ProgressCallback
 from domain.series import SyncState, SyncStatus
 
 logger = logging.getLogger(__name__)
 
 MAX_BARS_PER_SYNC = 100_000
 OVERLAP_BARS = 3
-"""Bars re-fetched before the newest stored one, so a bar still forming when last synced is
-replaced by its final values."""
+"""Stored bars fetched again, the newest one included, so a bar still forming when last
+synced is replaced by its final values. Counted in bars: a session market's last bars may
+lie days apart in calendar time."""
+
+
+class SyncDeadlineExceeded(DomainError):
+    """The fetch did not finish within the sync's deadline; nothing was stored."""
+
+    code = "sync_deadline_exceeded"
+
+    def __init__(self, key: SeriesKey, deadline_s: float) -> None:
+        within = f"within {deadline_s:g} s" if deadline_s > 0 else "before the request's deadline"
+        super().__init__(
+            f"{key}: the sync did not finish {within} and stored nothing; "
+            "queue it as a background sync instead"
+        )
+        self.key = key
+        self.deadline_s = deadline_s
 
 NOT_ATTEMPTED = (FeedPaused, RequestBudgetExhausted)
 """Refusals of the guardrails in front of TradingView: the sync did not start, so the
@@ -60,14 +79,36 @@ def _incremental_window(
     """How many bars to ask for and from when (``None``: the newest ``n_bars``)."""
     if request.full:
         return request.n_bars, None
-    stored = store.bar_time_range(request.key)
-    if stored is None:
+    newest = store.get_bars(request.key, limit=OVERLAP_BARS)
+    if not newest:
         return request.n_bars, None
+    since = newest[0].time
     step = request.key.interval.seconds
-    since = stored[1] - OVERLAP_BARS * step
     # Calendar time over-counts bars of session markets, so this never asks for too few.
     wanted = math.ceil(max(now - since, 0) / step) + OVERLAP_BARS + 1
     return min(request.n_bars, wanted), since
+
+
+async def _fetch(
+    feed: MarketDataFeed,
+    key: SeriesKey,
+    n_bars: int,
+    since: int | None,
+    *,
+    progress: ProgressCallback | None,
+    deadline_s: float | None,
+) -> History:
+    fetch = feed.fetch_history(key.symbol, key.interval, n_bars, since=since, progress=progress)
+    if deadline_s is None:
+        return await fetch
+    if deadline_s <= 0:
+        fetch.close()  # never awaited: nothing was asked of the feed
+        raise SyncDeadlineExceeded(key, 0)
+    try:
+        async with asyncio.timeout(deadline_s):
+            return await fetch
+    except TimeoutError:
+        raise SyncDeadlineExceeded(key, deadline_s) from None
 
 
 async def sync_series(
@@ -78,14 +119,14 @@ async def sync_series(
     events: EventPublisher,
     clock: Callable[[], float] = time.time,
     progress: ProgressCallback | None = None,
+    deadline_s: float | None = None,
 ) -> SyncResult:
+    """Sync ``request``; with ``deadline_s``, give up fetching after that many seconds."""
     key = request.key
     started = clock()
     try:
         n_bars, since = _incremental_window(request, store, started)
-        history = await feed.fetch_history(
-            key.symbol, key.interval, n_bars, since=since, progress=progress
-        )
+        history = await _fetch(feed, key, n_bars, since, progress=progress, deadline_s=deadline_s)
         series = BarSeries.from_unordered(key, history.bars)
         new_bars = store.upsert_bars(key, series.bars)
         store.put_symbol(history.info)
@@ -94,7 +135,7 @@ async def sync_series(
     except NOT_ATTEMPTED:
         raise  # held back before TradingView was asked: nothing happened to record
     except DomainError as error:
-        _record_failure(key, error, store=store, events=events, at=clock())
+        record_failure(key, error, store=store, events=events, at=clock())
         raise
 
     first_at, last_at = stored_range if stored_range else (None, None)
@@ -132,8 +173,14 @@ async def sync_series(
     )
 
 
-def _record_failure(
-    key: SeriesKey, error: DomainError, *, store: BarStore, events: EventPublisher, at: float
+def record_failure(
+    key: SeriesKey,
+    error: DomainError,
+    *,
+    store: BarStore,
+    events: EventPublisher,
+    at: float,
+    extra: dict[str, str] | None = None,
 ) -> None:
     """Keep what is known of the series and add the error; never hide the original error."""
     try:
@@ -148,6 +195,7 @@ def _record_failure(
                 first_bar_at=previous.first_bar_at if previous else None,
                 error_code=error.code,
                 error_message=error.message,
+                extra=dict(extra or {}),
             )
         )
     except DomainError as store_error:

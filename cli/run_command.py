@@ -6,6 +6,7 @@ import argparse
 import ipaddress
 import logging
 import signal
+import sys
 import threading
 from datetime import UTC, datetime
 from types import FrameType
@@ -76,6 +77,7 @@ def describe(stack: LocalStack) -> list[str]:
         f"  health     {url}/health",
         f"  store      {_backend(store.backend)}, {store.location}",
         f"  cache      {_backend(cache.backend)}",
+        *_queue_lines(stack),
         f"  feed       {_feed_line(stack)}",
         f"  events     {settings.event_bus_name or 'in-process (logged)'}",
         "  API key    "
@@ -92,6 +94,15 @@ def describe(stack: LocalStack) -> list[str]:
     )
     lines.append("Ctrl-C stops it.")
     return lines
+
+
+def _queue_lines(stack: LocalStack) -> list[str]:
+    queue = stack.queue
+    if queue is None:
+        return []
+    waiting = queue.waiting()
+    left = f" ({waiting} left from before, being worked)" if waiting else ""
+    return [f"  jobs       SQLite, {queue.path}{left}"]
 
 
 def _is_loopback(host: str) -> bool:
@@ -123,7 +134,10 @@ def run_local_stack(args: argparse.Namespace, settings: Settings) -> int:
     try:
         stack = LocalStack(settings, options).start()
     except OSError as error:
-        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}; try --port")
+        print(
+            f"error: cannot listen on {args.host}:{args.port}: {error.strerror}; try --port",
+            file=sys.stderr,
+        )
         return 1
     try:
         print("\n".join(describe(stack)), flush=True)

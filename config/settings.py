@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config import timeouts
+
 TRADINGVIEW_URL = "wss://data.tradingview.com/socket.io/websocket?from=chart&type=chart"
 TRADINGVIEW_SIGNIN_URL = "https://www.tradingview.com/accounts/signin/"
 
@@ -30,7 +32,15 @@ class Settings(BaseSettings):
     tradingview_secret_arn: str | None = Field(
         None, description="Secrets Manager ARN holding TradingView credentials (on AWS)."
     )
-    tradingview_timeout: float = Field(20.0, gt=0, description="Seconds to wait for a reply.")
+    tradingview_timeout: float = Field(
+        timeouts.TRADINGVIEW_REPLY_TIMEOUT_S, gt=0, description="Seconds to wait for a reply."
+    )
+    sync_deadline: float = Field(
+        timeouts.INLINE_SYNC_DEADLINE_S,
+        gt=0,
+        le=timeouts.INLINE_SYNC_DEADLINE_S,
+        description="Seconds an inline sync may fetch before it gives up (503).",
+    )
     tradingview_signin_url: str = Field(
         TRADINGVIEW_SIGNIN_URL, description="Where to sign in (point it at the simulator's)."
     )
@@ -65,6 +75,11 @@ class Settings(BaseSettings):
     event_bus_name: str | None = Field(None, description="EventBridge bus; in-process if unset.")
     sync_queue_url: str | None = Field(None, description="SQS queue of background sync jobs.")
     log_level: str = Field("INFO", description="Log level of every component.")
+    stream_url: str | None = Field(
+        None,
+        description="The stream's ws:// or wss:// URL the chart page connects to; "
+        "the page's own host's /stream when unset.",
+    )
     api_key_usage_plan_id: str | None = Field(
         None, description="On AWS: the usage plan whose API keys the stream's $connect accepts."
     )

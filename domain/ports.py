@@ -38,6 +38,12 @@ class BarStore(Protocol):
         """
         ...
 
+    def series_version(self, key: SeriesKey) -> int:
+        """A counter raised by every ``upsert_bars`` of ``key`` (0 before the first), with
+        the write (SQLite: in its transaction; MongoDB: right after it), so a cache in any
+        process can tell its copy of the series is stale with one indexed read."""
+        ...
+
     def get_bars(
         self,
         key: SeriesKey,

@@ -246,7 +246,8 @@ class Api(Construct):
                 "Clients are programs (notebooks, bots, dashboards) identified by API keys "
                 "of a usage plan that throttles each key, as the service is designed; there "
                 "are no end users for a Cognito or IAM authorizer. GET /health is open on "
-                "purpose (load balancers and uptime checks) and returns no data.",
+                "purpose (load balancers and uptime checks) and returns no data; so is GET "
+                "/chart, a page that holds no data and asks for the key for its own calls.",
             )
         acknowledge(
             self.rest_api,

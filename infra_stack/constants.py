@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
+from config import timeouts
 from config.settings import Settings
 from domain import events
 
@@ -71,6 +72,7 @@ ENV_TRADINGVIEW_SECRET_ARN: Final = setting_env("tradingview_secret_arn")
 ENV_LOG_LEVEL: Final = setting_env("log_level")
 ENV_API_KEY_USAGE_PLAN_ID: Final = setting_env("api_key_usage_plan_id")
 ENV_STREAM_MANAGEMENT_URL: Final = setting_env("stream_management_url")
+ENV_STREAM_URL: Final = setting_env("stream_url")
 # Read by Powertools itself.
 ENV_POWERTOOLS_SERVICE: Final = "POWERTOOLS_SERVICE_NAME"
 ENV_POWERTOOLS_NAMESPACE: Final = "POWERTOOLS_METRICS_NAMESPACE"
@@ -92,11 +94,11 @@ LAMBDA_HANDLERS: Final = {
     "scheduler": "functions.scheduler.handler.handler",
 }
 LAMBDA_BUNDLING_IMAGE: Final = "public.ecr.aws/sam/build-python3.11"  # never pulled: local
-API_TIMEOUT_SECONDS: Final = 29  # API Gateway's integration limit
+API_TIMEOUT_SECONDS: Final = timeouts.API_FUNCTION_TIMEOUT_S
 API_MEMORY_MB: Final = 1024
-WORKER_TIMEOUT_SECONDS: Final = 300  # a paged backfill of one series
+WORKER_TIMEOUT_SECONDS: Final = timeouts.WORKER_FUNCTION_TIMEOUT_S
 WORKER_MEMORY_MB: Final = 1024
-SCHEDULER_TIMEOUT_SECONDS: Final = 60
+SCHEDULER_TIMEOUT_SECONDS: Final = timeouts.SCHEDULER_FUNCTION_TIMEOUT_S
 SCHEDULER_MEMORY_MB: Final = 256
 
 # ---- API Gateway
@@ -105,12 +107,12 @@ API_THROTTLE_BURST: Final = 200
 
 # ---- sync queue
 SYNC_BATCH_SIZE: Final = 5
-SYNC_MAX_RECEIVES: Final = 3  # then the message goes to the DLQ
+SYNC_MAX_RECEIVES: Final = timeouts.SYNC_MAX_RECEIVES  # then the message goes to the DLQ
 DLQ_RETENTION_DAYS: Final = 14
 QUEUE_AGE_ALARM_SECONDS: Final = 1800
 
 # ---- the stream: an API Gateway WebSocket API (routes and handler: config/stream_names.py)
-STREAM_TIMEOUT_SECONDS: Final = 29  # API Gateway's integration limit; a replay fits in it
+STREAM_TIMEOUT_SECONDS: Final = timeouts.STREAM_FUNCTION_TIMEOUT_S
 STREAM_MEMORY_MB: Final = 1024
 # Stage throttling, across all clients. Client messages (subscribe, unsubscribe, ping) are
 # few: a client sends a handful when it connects and a ping every few minutes.

@@ -96,6 +96,8 @@ class PocketQuantStack(Stack):
             account_logging=api.rest_api.node.find_child("Account"),
             retention=LOG_RETENTION,
         )
+        # The chart page, served by the api, connects its browser to the stream's own URL.
+        api.function.add_environment(c.ENV_STREAM_URL, stream.url)
         streamer = StreamerService(
             self,
             "Streamer",

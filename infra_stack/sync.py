@@ -20,6 +20,7 @@ from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from config import timeouts
 from config.schedules import SCHEDULES, ScheduleDefinition
 from infra_stack import constants as c
 from infra_stack.functions import FunctionFactory, FunctionSpec
@@ -71,8 +72,7 @@ class SyncPipeline(Construct):
             self,
             "Queue",
             c.resource_name(stage, "sync"),
-            # AWS's advice for Lambda consumers: six times the function's timeout.
-            visibility_timeout=Duration.seconds(6 * c.WORKER_TIMEOUT_SECONDS),
+            visibility_timeout=Duration.seconds(timeouts.SYNC_VISIBILITY_TIMEOUT_S),
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=self.dead_letter_queue, max_receive_count=c.SYNC_MAX_RECEIVES
             ),

@@ -26,6 +26,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from functions.api.chart import assets as chart_assets
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Every third-party package of the layer, pinned with hashes (``python -m layers.export``).
 REQUIREMENTS = Path(__file__).resolve().parent / "requirements.txt"
@@ -184,15 +186,27 @@ def build_layer(
 def build_function_code(
     output_dir: Path, *, repo_root: Path = REPO_ROOT, python: str = sys.executable
 ) -> Path:
-    """Write ``functions/`` (and nothing else) to ``output_dir/functions``."""
+    """Write ``functions/`` (and nothing else) to ``output_dir/functions``; the chart page's
+    vendored library must be there (:func:`_check_chart_library`)."""
     check_python(python)
     source = repo_root / FUNCTIONS_PACKAGE
     if not source.is_dir():
         raise BuildError(f"{source} does not exist: the Lambda handlers live there")
+    _check_chart_library(source)
     destination = output_dir / FUNCTIONS_PACKAGE
     copy_package(source, destination)
     compile_bytecode(output_dir, FUNCTION_MOUNT, python)
     return destination
+
+
+def _check_chart_library(functions_dir: Path) -> None:
+    """The chart page ships only with its library, which ``make chart-assets`` copies."""
+    chart = functions_dir / chart_assets.ASSETS_DIR.relative_to(REPO_ROOT / FUNCTIONS_PACKAGE)
+    if (chart / "__init__.py").is_file():
+        try:
+            chart_assets.require_library(chart)
+        except chart_assets.ChartAssetsMissing as exc:
+            raise BuildError(str(exc)) from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:

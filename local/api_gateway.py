@@ -29,8 +29,9 @@ logger = logging.getLogger("pocketquant.gateway")
 ApiHandler = Callable[[dict[str, Any], LambdaContext], Mapping[str, Any]]
 
 API_KEY_HEADER = "x-api-key"
-OPEN_PATHS = frozenset({"/health"})
-"""Paths answered without an API key, as the deployed API leaves them open."""
+OPEN_PATHS = frozenset({"/health", "/chart"})
+"""Paths answered without an API key, as the deployed API leaves them open (the operations
+of ``openapi.json`` without ``security``; a test holds the two together)."""
 FUNCTION_NAME = "pocketquant-api"
 
 

@@ -126,8 +126,9 @@ class RunningGateway:
         self.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """The listening socket, bound here so a busy port fails the caller at once."""
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so a busy port fails the caller at once (before it
+    starts anything else: the local stack binds first)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     return socket.create_server((host, port), family=family, backlog=LISTEN_BACKLOG)
 
@@ -139,15 +140,17 @@ def serve(
     settings: Settings | None = None,
     *,
     routes: Sequence[str] = (),
+    listener: socket.socket | None = None,
 ) -> RunningGateway:
-    """Start the gateway for ``handler`` on ``host:port`` (0: a free port).
+    """Start the gateway for ``handler`` on ``host:port`` (0: a free port), or on
+    ``listener``, a socket ``listen`` bound earlier.
 
     ``x-api-key`` is enforced when ``settings.api_key`` is set. ``routes`` are resource
     templates reported in the events; paths matching none get the proxy resource.
     """
     api_key = settings.api_key.get_secret_value() if settings and settings.api_key else None
     gateway = LocalApiGateway(handler, api_key=api_key, routes=routes)
-    listener = _listen(host, port)
+    listener = listener if listener is not None else listen(host, port)
     executor = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="pocketquant-api")
     app = GatewayApp({"http": HttpAdapter(gateway, executor)})
     return RunningGateway(app, listener, executor)

@@ -1,6 +1,8 @@
 """The whole system in one process: what ``pocketquant run`` supervises.
 
-Started in dependency order and stopped in reverse:
+The port is bound before anything else, so a busy port fails at once, before a queued job
+is worked, the streamer's snapshot replayed or an event published. Then the parts start in
+dependency order, and stop in reverse:
 
 0. the metrics switch: EMF lines, CloudWatch's input on AWS, would drown the console's
    access log, so the handlers and the streamer print none unless ``metrics`` is asked;
@@ -11,21 +13,23 @@ Started in dependency order and stopped in reverse:
 4. the local scheduler, firing ``config.schedules`` through the scheduler handler;
 5. the streamer on its own thread, on the same container's parts (without Redis its quote
    state and control signal are the ones the quote routes use);
-6. the HTTP gateway in front of the api handler.
+6. the HTTP gateway in front of the api handler, on the socket bound first.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from config import timeouts
 from config.schedules import SCHEDULES, ScheduleDefinition
 from config.settings import Settings
-from local.gateway import RunningGateway, serve
+from local.gateway import RunningGateway, listen, serve
 from local.lambda_context import LocalLambdaContext
 from local.scheduler import LocalScheduler
 from local.simulator_thread import RunningSimulator
@@ -53,7 +57,7 @@ class StackOptions:
     port: int = DEFAULT_PORT
     feed: Feed = Feed.TRADINGVIEW
     scheduler: bool = True
-    retry_delay_s: float = 5.0
+    retry_delay_s: float = timeouts.LOCAL_RETRY_DELAY_S
     """Wait before a failed background job is delivered again (SQS's visibility timeout)."""
     metrics: bool = False
     """Print the EMF metric lines the handlers and the streamer write on AWS."""
@@ -89,6 +93,7 @@ class LocalStack:
         self.scheduler: LocalScheduler | None = None
         self.streamer: RunningStreamer | None = None
         self.gateway: RunningGateway | None = None
+        self._listener: socket.socket | None = None
         self._parts = _Parts()
 
     @property
@@ -99,6 +104,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         try:
+            self._bind()
             self._configure_metrics()
             self._start_simulator()
             self._start_services()
@@ -119,6 +125,12 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _bind(self) -> None:
+        """Take the port first: ``OSError`` here, and nothing else has started."""
+        listener = listen(self.options.host, self.options.port)
+        self._listener = listener
+        self._parts.add("listening socket", listener.close)
 
     def _configure_metrics(self) -> None:
         from functions.common.observability import set_metrics_enabled
@@ -160,6 +172,7 @@ class LocalStack:
 
         assert self.services is not None
         self.queue = local_sync_queue(
+            self.services,
             sync_worker_handler,
             lambda: LocalLambdaContext("pocketquant-sync-worker"),
             retry_delay_s=self.options.retry_delay_s,
@@ -206,6 +219,11 @@ class LocalStack:
         # through {proxy+}; the events carry the same resources here.
         routes = list(json.loads(openapi_json())["paths"])
         self.gateway = serve(
-            api_handler, self.options.host, self.options.port, self.settings, routes=routes
+            api_handler,
+            self.options.host,
+            self.options.port,
+            self.settings,
+            routes=routes,
+            listener=self._listener,
         )
         self._parts.add("gateway", self.gateway.close)

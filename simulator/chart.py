@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from adapters.tradingview.intervals import from_tradingview
 from domain.errors import FeedProtocolError
 from domain.intervals import Interval
-from simulator.catalogue import Listing, find, parse_symbol_spec, resolved_metadata
+from simulator.catalogue import find, parse_spec
 from simulator.clock import SimClock
 from simulator.config import SimulatorConfig
-from simulator.history import History
-from simulator.prices import Row
+from simulator.history import History, Row
+from simulator.listing import Listing
+from simulator.metadata import resolved_metadata
 from simulator.protocol import Outbox, bulk_message, message, method_info
 from simulator.stats import SimulatorStats
 
@@ -33,6 +34,8 @@ class _Series:
     turnaround: str
     symbol_id: str
     listing: Listing
+    hours: str
+    """The subsession whose hours the bars follow (``regular``, ``extended``)."""
     interval: Interval
     requested: int
     oldest: int = 0
@@ -46,6 +49,7 @@ class _Series:
 @dataclass
 class _Symbol:
     listing: Listing | None
+    hours: str = "regular"
     error_sent: bool = False
     pending_error: asyncio.Task[None] | None = None
 
@@ -168,16 +172,17 @@ class ChartSessions:
         if len(params) < 3 or not isinstance(params[1], str) or not isinstance(params[2], str):
             await self._critical(session.id, "invalid parameters", "resolve_symbol", params)
             return
-        symbol_id, spec = params[1], params[2]
-        name = parse_symbol_spec(spec)
-        listing = find(name) if name else None
+        symbol_id = params[1]
+        spec = parse_spec(params[2])
+        listing = find(spec.symbol) if spec else None
         previous = session.symbols.get(symbol_id)
         if previous is not None and previous.pending_error is not None:
             previous.pending_error.cancel()
-        entry = _Symbol(listing)
+        hours = listing.hours(spec.session).id if listing is not None and spec else "regular"
+        entry = _Symbol(listing, hours)
         session.symbols[symbol_id] = entry
         if listing is not None:
-            metadata = resolved_metadata(listing)
+            metadata = resolved_metadata(listing, hours)
             await self._out.send(
                 message(
                     "symbol_resolved", [session.id, symbol_id, metadata], t=self._clock.quote_time()
@@ -237,7 +242,7 @@ class ChartSessions:
                 message("series_error", [session.id, series_id, turnaround, "resolve error"])
             )
             return
-        series = _Series(series_id, turnaround, symbol_id, listing, interval, count)
+        series = _Series(series_id, turnaround, symbol_id, listing, symbol.hours, interval, count)
         session.series[series_id] = series
         now = self._clock.history_end()
         await self._send_page(session, series, end if end is not None else now + 1, count, True)
@@ -296,7 +301,9 @@ class ChartSessions:
         now = self._clock.history_end()
         t = self._clock.quote_time()
         if want > 0 and not series.exhausted:
-            page = self._history.page(series.listing, series.interval, end, want, now)
+            page = self._history.page(
+                series.listing, series.hours, series.interval, end=end, count=want, now=now
+            )
         else:
             page = None
         rows = page.rows if page is not None else []
@@ -373,7 +380,7 @@ class ChartSessions:
         while True:
             await asyncio.sleep(self._config.quote_interval)
             t = int(self._clock.quote_time())
-            row = self._history.current_bar(series.listing, series.interval, t)
+            row = self._history.current_bar(series.listing, series.hours, series.interval, t)
             if row is None or row == last:
                 continue
             if last is not None and row[0] > last[0]:

@@ -1,4 +1,4 @@
-"""The simulator's sense of time: history ends at ``config.now``; quotes move on from it."""
+"""The simulator's sense of time: one clock for its history and its quotes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from simulator.config import SimulatorConfig
 class SimClock:
     """Simulated epoch seconds.
 
-    History always ends at ``config.now`` (or the real time when it is ``None``). The quote
-    clock starts there and runs ``config.tick_speed`` times faster than real time; changing
-    ``config.now`` restarts it from the new value, and ``advance`` jumps it forward.
+    The clock starts at ``config.now`` (or the real time when it is ``None``) and runs
+    ``config.tick_speed`` times faster than real time (0 stops it); changing ``config.now``
+    restarts it from the new value, and ``advance`` jumps it forward. Quotes send the trades
+    up to it and history ends at it, so a stream and the history of the same minutes agree.
     """
 
     def __init__(self, config: SimulatorConfig) -> None:
@@ -33,8 +34,8 @@ class SimClock:
         self._offset = 0.0
 
     def history_end(self) -> int:
-        now = self._config.now
-        return int(time.time()) if now is None else int(now)
+        """The newest moment of history: trades up to it are in the bars."""
+        return int(self.quote_time())
 
     def quote_time(self) -> float:
         config = self._config

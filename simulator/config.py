@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 @dataclass
 class SimulatorConfig:
     host: str = "127.0.0.1"
+    """The address to listen on (loopback unless told otherwise)."""
     port: int = 0
     """0 picks any free port; ``Simulator.url`` tells which."""
     max_bars_per_request: int = 5000
@@ -17,6 +18,7 @@ class SimulatorConfig:
     quote_interval: float = 1.0
     """Real seconds between partial ``qsd`` updates of a symbol."""
     heartbeat_interval: float = 10.0
+    """Seconds between the heartbeats (``~h~n``) sent to each client."""
     heartbeat_timeout: float = 30.0
     """A client that has not echoed a heartbeat this many seconds after it was sent is closed."""
     drop_after_messages: int | None = None
@@ -27,11 +29,12 @@ class SimulatorConfig:
     reject_token: bool = False
     """Answer every ``set_auth_token`` with ``protocol_error ["bad auth token"]``."""
     now: int | None = None
-    """Epoch seconds at which history ends (the newest bar is in progress then); ``None`` = now."""
+    """Epoch seconds at which the simulator's clock starts: history ends there and quotes run
+    on from it; ``None`` = the real time."""
     rejected_tokens: set[str] = field(default_factory=set)
     """Tokens refused even when ``reject_token`` is off."""
     tick_speed: float = 1.0
-    """Simulated seconds per real second on the quote clock (which starts at ``now``)."""
+    """Simulated seconds per real second on the clock (which starts at ``now``); 0 stops it."""
     live_bars: bool = False
     """Send ``du`` updates of the newest bar every ``quote_interval`` after a series loads."""
     refuse_status: int | None = None

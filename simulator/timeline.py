@@ -4,7 +4,8 @@ The rules are those of ``domain.bar_time.iter_periods_backward`` (a test checks 
 agree for every catalogue listing); the difference is speed. ``TradingSession.windows``
 converts local times through ``zoneinfo`` on every call, while a day's windows only move
 with the UTC offset, so they are computed once per (weekday, offset) and shifted. Days
-whose offset changes within them (DST switches) still go through ``windows``.
+whose offset changes within them (DST switches), corrected days and sessions whose hours
+changed (``#``) still go through ``windows``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from domain.bar_time import Period, iter_periods_backward
 from domain.intervals import Interval, IntervalKind
+from domain.session_grammar import parse_corrections, parse_session
 from domain.sessions import TradingSession
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -26,6 +28,10 @@ class Timeline:
         self.session = session
         self._zone = session.zone
         self._holidays = frozenset(day.toordinal() for day in session.holidays)
+        self._corrected = frozenset(
+            day.toordinal() for day in parse_corrections(session.corrections)
+        )
+        self._changes_hours = len(parse_session(session.spec).schedules) > 1
         # Weekdays with sessions, from a week of 1900 (before any holiday list).
         self._trading_weekdays = frozenset(
             day.weekday()
@@ -69,8 +75,10 @@ class Timeline:
         if cached is not None:
             return cached
         weekday = (ordinal - 1) % 7  # ordinal 1 (0001-01-01) was a Monday
-        if weekday not in self._trading_weekdays or ordinal in self._holidays:
-            result: tuple[Period, ...] = ()
+        if ordinal in self._corrected or self._changes_hours:
+            result: tuple[Period, ...] = tuple(self.session.windows(date.fromordinal(ordinal)))
+        elif weekday not in self._trading_weekdays or ordinal in self._holidays:
+            result = ()
         elif not self._steady(ordinal):
             result = tuple(self.session.windows(date.fromordinal(ordinal)))
         else:
@@ -81,7 +89,7 @@ class Timeline:
                 windows = self.session.windows(date.fromordinal(ordinal))
                 relative = tuple((a - base, b - base) for a, b in windows)
                 self._relative[key] = relative
-            result = tuple((a + base, b + base) for a, b in relative)
+            result = tuple([(a + base, b + base) for a, b in relative])
         self._days[ordinal] = result
         return result
 
@@ -92,17 +100,6 @@ class Timeline:
             return self._offset(first)
         return self._offset(ordinal - 1)
 
-    def last_close(self, epoch: int, since: int) -> int:
-        """The latest session-window close in ``[since, epoch]`` (``since`` if none)."""
-        local = self.session.local_date(epoch).toordinal()
-        closes = [
-            close
-            for ordinal in (local - 1, local, local + 1)
-            for opens, close in self.day_windows(ordinal)
-            if opens >= since and close <= epoch
-        ]
-        return max(closes, default=since)
-
     def backward(self, end: int, interval: Interval, since: int = 0) -> Iterator[Period]:
         """Periods opening in ``[since, end)``, newest first (``iter_periods_backward``)."""
         kind = interval.kind
@@ -112,40 +109,44 @@ class Timeline:
                     return
                 yield period
             return
-        ordinal = self.session.local_date(end).toordinal() + 1
-        last = self.session.local_date(since).toordinal() - 1 if since > 0 else _EPOCH_ORDINAL - 1
         if kind is IntervalKind.DAILY:
-            yield from self._daily(ordinal, last, end, since)
+            yield from self._daily(end, since)
         elif kind is IntervalKind.INTRADAY:
-            yield from self._intraday(ordinal, last, end, since, interval.seconds)
+            yield from self._intraday(end, since, interval.seconds)
         else:
+            ordinal = self.session.local_date(end).toordinal() + 1
+            last = (
+                self.session.local_date(since).toordinal() - 1 if since > 0 else _EPOCH_ORDINAL - 1
+            )
             yield from self._grouped(ordinal, last, end, since, kind)
 
-    def _daily(self, ordinal: int, last: int, end: int, since: int) -> Iterator[Period]:
+    def trading_days(self, end: int, since: int = 0) -> Iterator[tuple[int, tuple[Period, ...]]]:
+        """``(ordinal, windows)`` of the trading days that may open before ``end``, newest
+        first, down to the day holding ``since``."""
+        ordinal = self.session.local_date(end).toordinal() + 1 + self.session.reach[0]
+        last = self.session.local_date(since).toordinal() - 1 if since > 0 else _EPOCH_ORDINAL - 1
         day_windows = self.day_windows
         while ordinal >= last:
             windows = day_windows(ordinal)
-            ordinal -= 1
             if windows:
-                opens = windows[0][0]
-                if opens < since:
-                    return
-                if opens < end:
-                    yield opens, windows[-1][1]
-
-    def _intraday(
-        self, ordinal: int, last: int, end: int, since: int, step: int
-    ) -> Iterator[Period]:
-        day_windows = self.day_windows
-        while ordinal >= last:
-            windows = day_windows(ordinal)
+                yield ordinal, windows
             ordinal -= 1
-            for opens, closes in reversed(windows):
-                for t in range(opens + (closes - 1 - opens) // step * step, opens - 1, -step):
-                    if t < since:
-                        return
-                    if t < end:
-                        yield t, min(t + step, closes)
+
+    def _daily(self, end: int, since: int) -> Iterator[Period]:
+        for _, windows in self.trading_days(end, since):
+            opens = windows[0][0]
+            if opens < since:
+                return
+            if opens < end:
+                yield opens, windows[-1][1]
+
+    def _intraday(self, end: int, since: int, step: int) -> Iterator[Period]:
+        for _, windows in self.trading_days(end, since):
+            for period in reversed(day_periods(windows, step)):
+                if period[0] < since:
+                    return
+                if period[0] < end:
+                    yield period
 
     def _grouped(
         self, ordinal: int, last: int, end: int, since: int, kind: IntervalKind
@@ -153,7 +154,7 @@ class Timeline:
         while ordinal >= last:
             day = date.fromordinal(ordinal)
             if kind is IntervalKind.WEEKLY:
-                first = ordinal - day.weekday()
+                first = self.session.week_start(day).toordinal()
                 stop = first + 7
             else:
                 first = day.replace(day=1).toordinal()
@@ -179,3 +180,10 @@ def _next_month(day: date) -> int:
     if day.month == 12:
         return date(day.year + 1, 1, 1).toordinal()
     return date(day.year, day.month + 1, 1).toordinal()
+
+
+def day_periods(windows: tuple[Period, ...], step: int) -> list[Period]:
+    """A trading day's intraday periods: whole steps from each window's open, cut at its close."""
+    return [
+        (t, min(t + step, closes)) for opens, closes in windows for t in range(opens, closes, step)
+    ]

@@ -32,10 +32,12 @@ class FakeBarStore:
         self.statuses: dict[SeriesKey, SyncStatus] = {}
         self.symbols: dict[Symbol, SymbolInfo] = {}
         self.fail_upsert: DomainError | None = None
+        self.versions: dict[SeriesKey, int] = {}
 
     def upsert_bars(self, key: SeriesKey, bars: Sequence[Bar]) -> int:
         if self.fail_upsert is not None:
             raise self.fail_upsert
+        self.versions[key] = self.versions.get(key, 0) + 1
         series = self.bars.setdefault(key, {})
         new = sum(1 for bar in bars if bar.time not in series)
         series.update({bar.time: bar for bar in bars})
@@ -56,6 +58,9 @@ class FakeBarStore:
         if limit is not None:
             bars = bars[:limit] if start is not None else bars[len(bars) - limit :]
         return bars
+
+    def series_version(self, key: SeriesKey) -> int:
+        return self.versions.get(key, 0)
 
     def count_bars(self, key: SeriesKey) -> int:
         return len(self.bars.get(key, {}))

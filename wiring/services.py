@@ -13,13 +13,14 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from application.background import QueueUnavailable, SyncQueue
+from application.background import JobBoard, NoJobBoard, QueueUnavailable, SyncQueue
 from application.bar_cache import CacheUnavailable, QueryCache
 from application.quote_ports import (
     ControlNotifier,
     QuoteStateReader,
     SubscriptionStore,
 )
+from domain.bars import SeriesKey
 from domain.ports import BarStore, EventPublisher, MarketDataFeed
 from wiring import guardrails, secrets, stores
 
@@ -219,7 +220,13 @@ class Services:
                 return RedisQueryCache(client)
             from adapters.cache.memory_cache import InProcessQueryCache
 
-            return InProcessQueryCache()
+            def store_version(key: SeriesKey) -> int:
+                # Opened on first lookup, not here: health checks the cache apart from it.
+                return self.store.series_version(key)
+
+            # Without Redis nothing tells this process of another's writes: the store's
+            # version of each series does, read on each lookup.
+            return InProcessQueryCache(store_version=store_version)
 
         return self._get("cache", build)
 
@@ -263,6 +270,13 @@ class Services:
     def set_sync_queue(self, queue: SyncQueue | None) -> None:
         """Send background syncs to ``queue`` (the local stack's in-process worker)."""
         self._sync_queue = queue
+
+    @property
+    def job_board(self) -> JobBoard:
+        """The latest background job of each series: the local queue's; none on SQS, which
+        cannot be listed (a dead-lettered job shows in the sync status all the same)."""
+        queue = self._sync_queue
+        return queue if isinstance(queue, JobBoard) else NoJobBoard()
 
     # --- live quotes ----------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """The query cache in process memory: an LRU bounded in entries and bytes, with a TTL.
 
-What ``make run`` uses when no Redis is configured. Versions are per process, which is the
-whole local stack.
+What ``make run`` uses when no Redis is configured. A cached body is keyed by the series'
+version, which has two parts: the store's counter (``BarStore.series_version``, raised by
+every write of the series' bars, whichever process made it: a ``pocketquant sync`` in a
+terminal beside the stack) read on each lookup, and this process' own invalidations.
 """
 
 from __future__ import annotations
@@ -29,19 +31,24 @@ class InProcessQueryCache:
         max_entries: int = DEFAULT_MAX_ENTRIES,
         max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Callable[[], float] = time.monotonic,
+        store_version: Callable[[SeriesKey], int] | None = None,
     ) -> None:
+        """``store_version``: the store's counter of a series (one indexed read); without
+        it only this process' invalidations make a body stale."""
         self._ttl_s = ttl_s
         self._max_entries = max_entries
         self._max_bytes = max_bytes
         self._clock = clock
+        self._store_version = store_version
         self._lock = threading.Lock()
         self._versions: dict[SeriesKey, int] = {}
         self._entries: OrderedDict[tuple[SeriesKey, str, str], tuple[float, bytes]] = OrderedDict()
         self._bytes = 0
 
     def lookup(self, key: SeriesKey, query: str) -> CacheEntry:
+        stored = "" if self._store_version is None else f"{self._store_version(key)}:"
         with self._lock:
-            version = str(self._versions.get(key, 0))
+            version = f"{stored}{self._versions.get(key, 0)}"
             slot = (key, version, query)
             found = self._entries.get(slot)
             if found is None:
@@ -57,8 +64,8 @@ class InProcessQueryCache:
         if len(body) > self._max_bytes:
             return
         with self._lock:
-            if version != str(self._versions.get(key, 0)):
-                return  # the series changed while this body was built
+            if version.rpartition(":")[2] != str(self._versions.get(key, 0)):
+                return  # invalidated while this body was built
             slot = (key, version, query)
             if slot in self._entries:
                 self._drop(slot)

@@ -131,6 +131,7 @@ class MongoBarStore:
         self._bars = db[names.BARS]
         self._statuses = db[names.SYNC_STATUS]
         self._symbols = db[names.SYMBOLS]
+        self._versions = db[names.SERIES_VERSIONS]
         self._indexed = False
         self._closed = False
 
@@ -160,6 +161,7 @@ class MongoBarStore:
         )
         self._statuses.create_index(_SERIES_INDEX, unique=True, name="series")
         self._symbols.create_index(_SYMBOL_INDEX, unique=True, name="exchange_symbol")
+        self._versions.create_index(_SERIES_INDEX, unique=True, name="series")
 
     def upsert_bars(self, key: SeriesKey, bars: Sequence[Bar]) -> int:
         # Keyed by time so a repeated time in one batch resolves to its last bar, as SQLite does.
@@ -185,8 +187,20 @@ class MongoBarStore:
         ]
         with self._errors("store bars"):
             self._ensure_indexes()
-            result = self._bars.bulk_write(operations, ordered=False)
+            try:
+                result = self._bars.bulk_write(operations, ordered=False)
+            finally:
+                # Raised after the write, even one that failed part-way: a query cached
+                # under the old version from bars read mid-write is never served again.
+                self._versions.update_one(series, {"$inc": {names.VERSION: 1}}, upsert=True)
         return result.upserted_count
+
+    def series_version(self, key: SeriesKey) -> int:
+        with self._errors("read the series version"):
+            found = self._versions.find_one(
+                records.series_record(key), {"_id": 0, names.VERSION: 1}
+            )
+        return 0 if found is None else int(found[names.VERSION])
 
     def get_bars(
         self,

@@ -8,11 +8,16 @@ from typing import Final
 BARS: Final = "ohlcv"
 SYNC_STATUS: Final = "sync_status"
 SYMBOLS: Final = "symbols"
+SERIES_VERSIONS: Final = "series_versions"
+"""One counter per series, raised by every write of its bars (cached queries check it)."""
 
 # What identifies a series. ``symbol`` holds the ticker; the exchange is its own field.
 EXCHANGE: Final = "exchange"
 SYMBOL: Final = "symbol"
 INTERVAL: Final = "interval"
+
+# The series' version counter.
+VERSION: Final = "version"
 
 # Bar fields. ``time`` is the bar-open time in UTC epoch seconds (an integer).
 TIME: Final = "time"

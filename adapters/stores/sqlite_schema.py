@@ -7,7 +7,7 @@ import sqlite3
 from adapters.stores import names
 from domain.errors import StoreUnavailable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # MIGRATIONS[n] takes a database from version n - 1 to n. Append; never edit a released step.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -64,6 +64,19 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         f"ALTER TABLE {names.SYMBOLS} ADD COLUMN corrections TEXT NOT NULL DEFAULT ''",
         f"ALTER TABLE {names.SYMBOLS} ADD COLUMN subsession_id TEXT NOT NULL DEFAULT ''",
         f"ALTER TABLE {names.SYMBOLS} ADD COLUMN subsessions TEXT NOT NULL DEFAULT '[]'",
+    ),
+    # A counter per series, raised with every write of its bars, so a process caching
+    # queries sees writes made by another process (a CLI sync beside the local stack).
+    3: (
+        f"""
+        CREATE TABLE {names.SERIES_VERSIONS} (
+            exchange TEXT NOT NULL,
+            symbol   TEXT NOT NULL,
+            interval TEXT NOT NULL,
+            {names.VERSION}  INTEGER NOT NULL,
+            PRIMARY KEY (exchange, symbol, interval)
+        ) WITHOUT ROWID
+        """,
     ),
 }
 

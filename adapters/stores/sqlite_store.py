@@ -33,6 +33,12 @@ _UPSERT_BAR = f"""
         close = excluded.close, volume = excluded.volume
 """
 _COUNT_IN_RANGE = f"SELECT count(*) FROM {names.BARS} WHERE {_SERIES} AND time BETWEEN ? AND ?"
+_BUMP_VERSION = f"""
+    INSERT INTO {names.SERIES_VERSIONS} (exchange, symbol, interval, {names.VERSION})
+    VALUES (?, ?, ?, 1)
+    ON CONFLICT (exchange, symbol, interval) DO UPDATE SET {names.VERSION} = {names.VERSION} + 1
+"""
+_READ_VERSION = f"SELECT {names.VERSION} FROM {names.SERIES_VERSIONS} WHERE {_SERIES}"
 
 
 def _upsert_record_sql(table: str, key: tuple[str, ...], fields: tuple[str, ...]) -> str:
@@ -88,7 +94,13 @@ class SqliteBarStore:
             (before,) = conn.execute(_COUNT_IN_RANGE, (*series, first, last)).fetchone()
             conn.executemany(_UPSERT_BAR, rows)
             (after,) = conn.execute(_COUNT_IN_RANGE, (*series, first, last)).fetchone()
+            conn.execute(_BUMP_VERSION, series)  # in the same transaction as the bars
         return int(after - before)
+
+    def series_version(self, key: SeriesKey) -> int:
+        with self._db.connection("read the series version") as conn:
+            row = conn.execute(_READ_VERSION, self._series(key)).fetchone()
+        return 0 if row is None else int(row[0])
 
     def get_bars(
         self,

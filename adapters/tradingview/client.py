@@ -179,16 +179,20 @@ class TradingViewHistoryClient:
             first_page = min(n_bars, self.page_size)
             await connection.send(*messages.create_series(chart_session, interval, first_page))
             await self._read_page(connection, load, quiet_ends_page=False)
-            _report(progress, load, n_bars)
+            _report(progress, load, n_bars, since)
             while not load.reached_limit and not load.has_enough(n_bars, since):
                 before = len(load.bars)
                 count = min(n_bars - before, self.page_size)
                 await connection.send(*messages.request_more_data(chart_session, count))
                 await self._read_page(connection, load, quiet_ends_page=True)
-                _report(progress, load, n_bars)
+                _report(progress, load, n_bars, since)
                 if len(load.bars) == before:
                     break
-        return load.history(n_bars, since)
+        history = load.history(n_bars, since)
+        kept = len(history.bars)
+        if progress is not None and kept < n_bars:
+            progress(kept, kept)  # all there is: the count the result gives
+        return history
 
     async def _read_page(
         self, connection: TradingViewConnection, load: _Load, *, quiet_ends_page: bool
@@ -210,6 +214,9 @@ class TradingViewHistoryClient:
                 return
 
 
-def _report(progress: ProgressCallback | None, load: _Load, n_bars: int) -> None:
+def _report(progress: ProgressCallback | None, load: _Load, n_bars: int, since: int | None) -> None:
+    """Bars received that the result keeps (an incremental sync asks for more, to be safe,
+    than it keeps: those from ``since``), out of ``n_bars``."""
     if progress is not None:
-        progress(min(len(load.bars), n_bars), n_bars)
+        kept = len(load.bars) if since is None else sum(1 for t in load.bars if t >= since)
+        progress(min(kept, n_bars), n_bars)

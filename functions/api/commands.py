@@ -38,7 +38,13 @@ def sync_command(request: SyncRequest) -> CommandResult:
     services = get_services()
     try:
         result = asyncio.run(
-            sync_series(request, feed=services.feed, store=services.store, events=services.events)
+            sync_series(
+                request,
+                feed=services.feed,
+                store=services.store,
+                events=services.events,
+                deadline_s=services.settings.sync_deadline,
+            )
         )
     except DomainError:
         count(SYNC_FAILURES)
@@ -52,7 +58,11 @@ def bulk_sync_command(request: BulkSyncRequest) -> CommandResult:
     services = get_services()
     outcomes = asyncio.run(
         sync_many(
-            request.requests(), feed=services.feed, store=services.store, events=services.events
+            request.requests(),
+            feed=services.feed,
+            store=services.store,
+            events=services.events,
+            deadline_s=services.settings.sync_deadline,
         )
     )
     failed = sum(not outcome.ok for outcome in outcomes)

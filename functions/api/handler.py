@@ -23,7 +23,7 @@ from functions.api.media_type import (
 )
 
 # Importing a route module registers its routes.
-from functions.api.routes import docs, health, ohlcv, quotes, sync, tracked  # noqa: F401
+from functions.api.routes import chart, docs, health, ohlcv, quotes, sync, tracked  # noqa: F401
 from functions.common.correlation import CORRELATION_HEADER
 from functions.common.errors import error_body
 from functions.common.observability import (

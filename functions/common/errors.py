@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from application.background import QueueUnavailable
 from application.quote_ports import QuoteStateUnavailable
 from application.quotes import QuoteNotFound
+from application.sync import SyncDeadlineExceeded
 from domain.errors import (
     AuthenticationRejected,
     DomainError,
@@ -102,6 +103,7 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     RequestBudgetExhausted: HTTPStatus.TOO_MANY_REQUESTS,
     StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     QueueUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    SyncDeadlineExceeded: HTTPStatus.SERVICE_UNAVAILABLE,  # nothing stored; queue it instead
     EventsUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,  # the bars are stored; a retry is safe
     QuoteStateUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }

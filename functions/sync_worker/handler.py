@@ -48,7 +48,7 @@ def _record_handler(record: SQSRecord) -> None:
     )
     token = begin_request(record.message_id)
     try:
-        report = worker.run(record.body)
+        report = worker.run(record.body, int(record.attributes.approximate_receive_count))
     except Exception:
         count(SYNC_FAILURES)
         raise

@@ -160,6 +160,36 @@ def test_a_failing_upsert_leaves_the_store_as_it_was(
     assert store.count_bars(AAPL_DAILY) == 20
 
 
+# --- the series version -------------------------------------------------------------------
+
+
+def test_every_write_of_a_series_raises_its_version_and_only_its(store: BarStore) -> None:
+    assert store.series_version(AAPL_DAILY) == 0
+    bars = make_bars(5)
+
+    store.upsert_bars(AAPL_DAILY, bars)
+    first = store.series_version(AAPL_DAILY)
+    store.upsert_bars(AAPL_DAILY, bars)  # the same bars again: still a write
+    second = store.series_version(AAPL_DAILY)
+    store.upsert_bars(AAPL_DAILY, [repriced(bars[-1], 2.0)])
+
+    assert 0 < first < second < store.series_version(AAPL_DAILY)
+    assert store.series_version(AAPL_MINUTE) == 0
+    assert store.series_version(MSFT_MINUTE) == 0
+
+
+def test_what_is_not_a_write_of_bars_leaves_the_version(store: BarStore) -> None:
+    store.upsert_bars(AAPL_DAILY, make_bars(3))
+    before = store.series_version(AAPL_DAILY)
+
+    store.upsert_bars(AAPL_DAILY, [])
+    store.put_status(ok_status(AAPL_DAILY))
+    store.put_symbol(symbol_info(AAPL))
+    store.get_bars(AAPL_DAILY)
+
+    assert store.series_version(AAPL_DAILY) == before
+
+
 # --- reading bars -------------------------------------------------------------------------
 
 

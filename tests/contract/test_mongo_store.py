@@ -115,6 +115,21 @@ def test_a_failure_part_way_through_a_batch_leaves_every_bar_whole(
     assert stored == existing[:5] + replacements + additions[:3] + additions[4:]
 
 
+def test_a_batch_that_failed_part_way_still_raises_the_version(mongo: MongoUnderTest) -> None:
+    """Some bars of it were written, so what a cache holds of the series is stale."""
+    existing = make_bars(4)
+    mongo.store.upsert_bars(AAPL_DAILY, existing)
+    before = mongo.store.series_version(AAPL_DAILY)
+    mongo.database[names.BARS].create_index([(names.OPEN, 1)], unique=True)
+    additions = make_bars(3, start=existing[-1].time + DAY, price=500.0)
+    refused = dataclasses.replace(additions[1], open=existing[0].open)
+
+    with pytest.raises(StoreUnavailable):
+        mongo.store.upsert_bars(AAPL_DAILY, [additions[0], refused, additions[2]])
+
+    assert mongo.store.series_version(AAPL_DAILY) == before + 1
+
+
 def test_the_unique_index_refuses_a_second_document_for_one_bar(mongo: MongoUnderTest) -> None:
     bar = make_bars(1)[0]
     mongo.store.upsert_bars(AAPL_DAILY, [bar])
@@ -152,9 +167,11 @@ def test_indexes_are_created_once_per_client_and_database(
 
     assert sorted(calls) == [
         "one.ohlcv",
+        "one.series_versions",
         "one.symbols",
         "one.sync_status",
         "two.ohlcv",
+        "two.series_versions",
         "two.symbols",
         "two.sync_status",
     ]

@@ -18,6 +18,7 @@ from tests.contract.samples import (
     AAPL,
     AAPL_DAILY,
     DAY,
+    START,
     failed_status,
     make_bars,
     repriced,
@@ -96,6 +97,38 @@ def test_many_threads_can_write_and_read_at_once(tmp_path: Path) -> None:
 
     assert errors == []
     assert len(store.list_statuses()) == threads_count
+    store.close()
+
+
+def test_a_write_by_another_process_raises_the_version_this_one_reads(tmp_path: Path) -> None:
+    """What the in-process cache relies on: a second connection (a CLI sync) moves the
+    counter the running stack's connection reads."""
+    path = tmp_path / "bars.sqlite3"
+    stack, cli = SqliteBarStore(path), SqliteBarStore(path)
+    try:
+        stack.upsert_bars(AAPL_DAILY, make_bars(3))
+        seen = stack.series_version(AAPL_DAILY)
+        cli.upsert_bars(AAPL_DAILY, make_bars(5))
+        assert stack.series_version(AAPL_DAILY) == seen + 1
+    finally:
+        stack.close()
+        cli.close()
+
+
+def test_a_batch_rolled_back_leaves_the_version(tmp_path: Path) -> None:
+    store = SqliteBarStore(tmp_path / "bars.sqlite3")
+    store.upsert_bars(AAPL_DAILY, make_bars(3))
+    before = store.series_version(AAPL_DAILY)
+    with sqlite3.connect(tmp_path / "bars.sqlite3") as conn:
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON ohlcv BEGIN SELECT RAISE(ABORT, 'no'); END"
+        )
+    conn.close()
+
+    with pytest.raises(StoreUnavailable):
+        store.upsert_bars(AAPL_DAILY, make_bars(2, start=START + 10 * DAY))
+
+    assert store.series_version(AAPL_DAILY) == before  # one transaction with the bars
     store.close()
 
 

@@ -146,9 +146,12 @@ def test_a_changed_key_requirement_or_parameter_is_caught(full: Synthesized) -> 
     assert found[1] == "GET /quotes/status: API key required True in the template"
 
 
-def test_only_get_health_is_open_as_the_document_says(full: Synthesized) -> None:
+def test_only_get_health_and_the_chart_page_are_open_as_the_document_says(
+    full: Synthesized,
+) -> None:
     documented = in_document(_document())
-    assert sorted(n for n, d in documented.items() if not d.api_key_required) == ["GET /health"]
+    open_routes = sorted(n for n, d in documented.items() if not d.api_key_required)
+    assert open_routes == ["GET /chart", "GET /health"]
 
 
 # ---- the request models accept and refuse what the document's schemas do

@@ -19,11 +19,13 @@ from adapters.events.eventbridge import EventBridgePublisher
 from adapters.queue.in_process import InProcessSyncQueue
 from adapters.stores.mongo_store import CLIENT_DEFAULTS
 from cli.main import build_parser
+from config import stream_names, timeouts
 from config.settings import Settings
 from domain.bars import Bar, SeriesKey
 from domain.events import BarCompleted, BarsSynced, DomainEvent, SyncFailed
 from domain.intervals import Interval
 from domain.symbols import Symbol
+from functions.sync_worker.worker import SyncWorker
 from infra_stack import constants as c
 from infra_stack.openapi_routes import API_GATEWAY_KEY_HEADER, load
 from infra_stack.settings import SettingsError, StackSettings
@@ -140,6 +142,51 @@ def test_work_inside_an_api_request_times_out_before_api_gateway_does(full: Synt
     for option in ("serverSelectionTimeoutMS", "connectTimeoutMS", "socketTimeoutMS"):
         assert CLIENT_DEFAULTS[option] < limit_ms, option
     assert Settings.model_fields["tradingview_timeout"].default < c.API_TIMEOUT_SECONDS
+
+
+def _function_timeouts(full: Synthesized) -> dict[str, int]:
+    """Each function's timeout in the template, by its handler."""
+    return {
+        f["Properties"]["Handler"]: f["Properties"]["Timeout"]
+        for f in full.resources("AWS::Lambda::Function").values()
+        if "Handler" in f["Properties"] and "Timeout" in f["Properties"]
+    }
+
+
+def test_every_function_timeout_is_the_one_written_in_config_timeouts(full: Synthesized) -> None:
+    found = _function_timeouts(full)
+    assert found[c.LAMBDA_HANDLERS["api"]] == timeouts.API_FUNCTION_TIMEOUT_S
+    assert found[c.LAMBDA_HANDLERS["sync-worker"]] == timeouts.WORKER_FUNCTION_TIMEOUT_S
+    assert found[c.LAMBDA_HANDLERS["scheduler"]] == timeouts.SCHEDULER_FUNCTION_TIMEOUT_S
+    assert found[stream_names.HANDLER] == timeouts.STREAM_FUNCTION_TIMEOUT_S
+    (queue,) = (
+        q["Properties"]
+        for q in full.resources("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in q["Properties"]
+        and q["Properties"]["RedrivePolicy"]["maxReceiveCount"] == timeouts.SYNC_MAX_RECEIVES
+        and q["Properties"].get("VisibilityTimeout") == timeouts.SYNC_VISIBILITY_TIMEOUT_S
+    )
+    assert queue
+
+
+def test_each_deadline_ends_before_what_would_cut_it_off() -> None:
+    """A reply timeout inside the inline deadline, which leaves time to answer before API
+    Gateway's 504; a background deadline before its Lambda is killed; the settings' defaults
+    are these numbers."""
+    assert (
+        timeouts.TRADINGVIEW_REPLY_TIMEOUT_S
+        < timeouts.INLINE_SYNC_DEADLINE_S
+        < timeouts.API_FUNCTION_TIMEOUT_S
+        <= timeouts.API_GATEWAY_INTEGRATION_LIMIT_S
+    )
+    assert timeouts.BACKGROUND_SYNC_DEADLINE_S < timeouts.WORKER_FUNCTION_TIMEOUT_S
+    assert timeouts.SYNC_VISIBILITY_TIMEOUT_S >= 6 * timeouts.WORKER_FUNCTION_TIMEOUT_S
+    fields = Settings.model_fields
+    assert fields["tradingview_timeout"].default == timeouts.TRADINGVIEW_REPLY_TIMEOUT_S
+    assert fields["sync_deadline"].default == timeouts.INLINE_SYNC_DEADLINE_S
+    worker = inspect.signature(SyncWorker).parameters
+    assert worker["deadline_s"].default == timeouts.BACKGROUND_SYNC_DEADLINE_S
+    assert worker["max_receives"].default == timeouts.SYNC_MAX_RECEIVES
 
 
 def test_the_local_queue_tries_a_job_as_often_as_sqs_before_dead_lettering() -> None:

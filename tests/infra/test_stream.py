@@ -343,6 +343,13 @@ def test_the_stream_url_output_is_the_stages_wss_url(full: Synthesized) -> None:
     assert output["Value"] == _stage_url("wss", api_id, "qa")
 
 
+def test_the_chart_page_connects_browsers_to_the_stages_wss_url(full: Synthesized) -> None:
+    api = _function_by_handler(full, c.LAMBDA_HANDLERS["api"])
+    assert api["Environment"]["Variables"][c.ENV_STREAM_URL] == _stage_url(
+        "wss", _api(full)[0], "qa"
+    )
+
+
 # ---- alarms and dashboard
 
 

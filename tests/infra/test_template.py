@@ -49,12 +49,14 @@ def _method_paths(full: Synthesized) -> dict[str, dict[str, Any]]:
 # ---- API
 
 
-def test_every_method_requires_an_api_key_except_get_health(full: Synthesized) -> None:
+def test_every_method_requires_an_api_key_except_get_health_and_the_chart_page(
+    full: Synthesized,
+) -> None:
     methods = _method_paths(full)
     open_methods = sorted(
         name for name, m in methods.items() if not m["Properties"].get("ApiKeyRequired")
     )
-    assert open_methods == ["GET /health"]
+    assert open_methods == ["GET /chart", "GET /health"]
     for route in ROUTES:
         assert f"{route.method} /{route.path}" in methods
     assert "ANY /{proxy+}" in methods

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,8 +116,10 @@ async def test_sync_5000_daily_bars_then_print_them(simulator: Simulator, data_d
 
 
 async def test_minute_sync_pages_past_5000_and_a_second_sync_adds_no_duplicates(
-    simulator: Simulator, data_dir: Path
+    simulator_factory: SimulatorFactory, data_dir: Path
 ) -> None:
+    # The simulator's clock stands still: the second sync finds no new trade to add.
+    simulator = await simulator_factory(tick_speed=0.0)
     key = SeriesKey(Symbol("BINANCE", "BTCUSDT"), Interval.M1)
     first = await pocketquant(
         simulator, data_dir, "sync", "BINANCE:BTCUSDT", "--interval", "1m", "--bars", "12000"
@@ -175,6 +178,39 @@ async def test_unknown_symbol_fails_fast_naming_it(simulator: Simulator, data_di
     assert loop.time() - started < 10
 
 
+async def test_a_failing_sync_prints_only_its_error_without_verbose(
+    simulator: Simulator, data_dir: Path
+) -> None:
+    result = await pocketquant(simulator, data_dir, "sync", "NASDAQ:NOSUCHTICKER")
+    assert result.code == 1
+    # No log line (the event bus's, Powertools' JSON) reaches the console unless -v.
+    assert [line for line in result.err.splitlines() if line.strip()] == [
+        line for line in result.err.splitlines() if line.startswith("error: ")
+    ]
+    assert len(result.err.strip().splitlines()) == 1
+
+
+async def test_verbose_shows_the_log_lines(simulator: Simulator, data_dir: Path) -> None:
+    result = await pocketquant(simulator, data_dir, "-v", "sync", "NASDAQ:NOSUCHTICKER")
+    assert result.code == 1
+    assert "SyncFailed" in result.err
+    assert result.err.strip().splitlines()[-1].startswith("error: ")
+
+
+async def test_a_setting_out_of_range_is_an_error_naming_its_variable(
+    simulator: Simulator, data_dir: Path
+) -> None:
+    os.environ["PQ_SYNC_DEADLINE"] = "30"
+    try:
+        result = await pocketquant(simulator, data_dir, "bars", "NASDAQ:AAPL")
+    finally:
+        del os.environ["PQ_SYNC_DEADLINE"]
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith("error: PQ_SYNC_DEADLINE")
+
+
 async def test_dropped_connection_fails_cleanly_and_keeps_stored_bars(
     simulator_factory: SimulatorFactory, data_dir: Path
 ) -> None:
@@ -201,6 +237,17 @@ async def test_dropped_connection_fails_cleanly_and_keeps_stored_bars(
         (("bars", "NASDAQ:AAPL", "--limit", "9999"), "limit"),
         (("bars", "NASDAQ:AAPL", "--start", "yesterday"), "start"),
         (("bars", "NASDAQ:AAPL"), "no bars stored"),
+        (("bars", "NASDAQ:AAPL", "--end", "soon"), "--end: 'soon' is not an ISO 8601"),
+        (
+            ("bars", "NASDAQ:AAPL", "--start", "2024-03-02", "--end", "2024-03-01"),
+            "--start: must not be after --end",
+        ),
+        (("bars", "NASDAQ:AAPL", "--format", "json"), "error: no bars stored for NASDAQ:AAPL@1d"),
+        (("bars", "NASDAQ:AAPL", "--format", "csv"), "error: no bars stored for NASDAQ:AAPL@1d"),
+        (("sync",), "error: the following arguments are required: symbol"),
+        (("sync", "NASDAQ:AAPL", "--bars", "many"), "error: argument --bars: invalid int"),
+        (("bars", "NASDAQ:AAPL", "--format", "xml"), "error: argument --format: invalid choice"),
+        (("nosuchcommand",), "error: argument command: invalid choice"),
     ],
 )
 async def test_bad_input_gives_a_message_and_status_1(
@@ -209,3 +256,24 @@ async def test_bad_input_gives_a_message_and_status_1(
     result = await pocketquant(simulator, data_dir, *args)
     assert result.code == 1
     assert names in result.err and "Traceback" not in result.err
+    assert result.out == ""  # nothing a pipe would take for bars
+    assert ": error:" not in result.err  # not argparse's "pocketquant sync: error:"
+    assert result.err.splitlines()[-1].startswith("error: ")
+
+
+async def test_the_progress_ends_on_the_count_the_result_gives(
+    simulator: Simulator, data_dir: Path
+) -> None:
+    """An incremental sync asks TradingView for more than it keeps (calendar time
+    over-counts a session market's bars): the progress counts what it keeps."""
+    first = await pocketquant(simulator, data_dir, "sync", "NASDAQ:AAPL", "--bars", "300")
+    assert first.code == 0, first.err
+    again = await pocketquant(simulator, data_dir, "sync", "NASDAQ:AAPL")
+
+    assert again.code == 0, again.err
+    synced = re.search(r"([\d,]+) bars synced", again.out)
+    assert synced, again.out
+    progress = [line for line in again.err.splitlines() if line.startswith("sync NASDAQ:AAPL")]
+    last = progress[-1]
+    assert last.endswith(f": {synced.group(1)}/{synced.group(1)} bars"), (last, again.out)
+    assert synced.group(1) == "3"  # the overlap: three stored bars fetched again

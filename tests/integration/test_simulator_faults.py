@@ -115,8 +115,10 @@ async def test_max_bars_per_request_can_change_while_running(
 async def test_live_bars_update_the_newest_bar_then_add_the_next(
     simulator_factory: SimulatorFactory, raw_client: RawClientFactory
 ) -> None:
-    # 55 s into a minute, 30 simulated seconds a real second: the next minute comes quickly.
-    sim = await simulator_factory(live_bars=True, tick_speed=30.0, now=SIMULATOR_NOW + 55)
+    # 5 s into a minute whose first trade was at its start and whose next is 4 s later (the
+    # simulator's data are fixed), 30 simulated seconds a real second: the next minute comes
+    # quickly.
+    sim = await simulator_factory(live_bars=True, tick_speed=30.0, now=SIMULATOR_NOW + 5)
     client = await raw_client(sim)
     await start_history(client, count=10)
     history = await client.until("series_completed")

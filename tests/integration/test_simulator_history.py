@@ -2,70 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from itertools import islice, pairwise
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from adapters.tradingview import codec
 from domain.bar_time import iter_periods_backward
-from domain.bars import Bar, clean_volume, validate_series
+from domain.bars import validate_series
 from domain.intervals import Interval
-from simulator.catalogue import CATALOGUE, symbol_info
+from simulator.catalogue import CATALOGUE
+from simulator.metadata import symbol_info
 from simulator.server import Simulator
 from simulator.timeline import Timeline
-from tests.fixtures.simulator import SIMULATOR_NOW, RawClient, RawClientFactory, SimulatorFactory
+from tests.fidelity.captures import frames
+from tests.fixtures.simulator import SIMULATOR_NOW, RawClientFactory, SimulatorFactory
+from tests.simulator_support import bars_of, completed, request, rows_of, snapshot, spec, utc
 
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-def spec(symbol: str, **extra: str) -> str:
-    return "=" + json.dumps({"symbol": symbol, "adjustment": "splits", **extra})
-
-
-async def request(
-    client: RawClient,
-    symbol: str,
-    resolution: str,
-    count: Any,
-    *,
-    cs: str = "cs_test",
-    symbol_spec: str | None = None,
-) -> list[codec.Message]:
-    """One pipelined history request; the messages up to its end (completion or error)."""
-    await client.send(
-        ("chart_create_session", [cs, ""]),
-        ("switch_timezone", [cs, "Etc/UTC"]),
-        ("resolve_symbol", [cs, "sds_sym_1", symbol_spec or spec(symbol)]),
-        ("create_series", [cs, "sds_1", "s1", "sds_sym_1", resolution, count, ""]),
-    )
-    return await client.until("series_completed", "series_error", "critical_error")
-
-
-def bars_of(messages: list[codec.Message]) -> list[Bar]:
-    bars: list[Bar] = []
-    for message in messages:
-        if message.method == "timescale_update":
-            for series in message.params[1].values():
-                for item in series["s"]:
-                    v = item["v"]
-                    volume = clean_volume(v[5]) if len(v) > 5 else None
-                    bars.append(Bar(int(v[0]), v[1], v[2], v[3], v[4], volume))
-    return bars
-
-
-def utc(epoch: int) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-def completed(messages: list[codec.Message]) -> dict[str, Any]:
-    last = messages[-1]
-    assert last.method == "series_completed"
-    extra: dict[str, Any] = last.params[4]
-    return extra
+RUT_RESOLVED = "symbol_resolved_tvc_rut_subsessions_2023.txt"
+SPX_RESOLVED = "symbol_resolved_sp_spx_2023.txt"
 
 
 async def test_reply_sequence_and_metadata(
@@ -148,15 +105,21 @@ async def test_bars_obey_every_invariant(
     assert all((bar.volume is not None) == listing.has_volume for bar in bars)
 
 
-async def test_indices_send_five_values_and_say_ohlc(
+async def test_bars_carry_volume_where_the_captures_show_it(
     simulator: Simulator, raw_client: RawClientFactory
 ) -> None:
+    # TVC:RUT says "ohlc" and its 1-minute bars have five values; SP:SPX says "ohlcv" and its
+    # daily bars carry volume, as their captures show.
     client = await raw_client(simulator)
-    messages = await request(client, "SP:SPX", "1D", 50)
-    assert messages[0].params[2]["visible_plots_set"] == "ohlc"
-    assert messages[0].params[2]["session"] == "0930-1610"
-    rows = messages[2].params[1]["sds_1"]["s"]
-    assert {len(row["v"]) for row in rows} == {5}
+    for symbol, resolution, resolved, history in (
+        ("TVC:RUT", "1", RUT_RESOLVED, "timescale_update_1m_tvc_rut_2023.txt"),
+        ("SP:SPX", "1D", SPX_RESOLVED, "timescale_update_daily_sp_spx_2023.txt"),
+    ):
+        messages = await request(client, symbol, resolution, 50, cs=f"cs_{symbol[-3:]}")
+        (real,) = [m.params[2] for m in frames(resolved) if m.method == "symbol_resolved"]
+        assert messages[0].params[2]["visible_plots_set"] == real["visible_plots_set"]
+        real_lengths = {len(v) for m in frames(history) for v in rows_of([m])}
+        assert {len(v) for v in rows_of(messages)} == real_lengths
 
 
 async def test_daily_us_stock_bars_open_at_0930_new_york_across_dst(
@@ -186,13 +149,18 @@ async def test_crypto_daily_bars_open_at_midnight_utc_every_day(
 
 
 async def test_crypto_intraday_bars_are_contiguous(
-    simulator: Simulator, raw_client: RawClientFactory
+    simulator_factory: SimulatorFactory, raw_client: RawClientFactory
 ) -> None:
+    simulator = await simulator_factory(tick_speed=0.0)
     client = await raw_client(simulator)
     bars = bars_of(await request(client, "COINBASE:BTCUSD", "1", 500))
     assert all(b.time - a.time == 60 for a, b in pairwise(bars))
     assert all(a.close == b.open for a, b in pairwise(bars))
-    assert bars[-1].time == SIMULATOR_NOW
+    # The newest bar is the minute of the last trade, whose price the quote shows.
+    quote = await snapshot(client, "COINBASE:BTCUSD")
+    assert quote["lp_time"] <= SIMULATOR_NOW
+    assert bars[-1].time == quote["lp_time"] - quote["lp_time"] % 60
+    assert bars[-1].close == quote["lp"]
 
 
 async def test_hourly_stock_bars_count_from_the_session_open(
@@ -404,22 +372,27 @@ async def test_invalid_timezone_is_a_critical_error(
 
 
 def test_metadata_maps_onto_symbol_info() -> None:
-    info = symbol_info(CATALOGUE["SP:SPX"])
+    info = symbol_info(CATALOGUE["TVC:RUT"])
     assert info.has_volume is False and info.timezone == "America/New_York"
     assert date(2024, 7, 4) in info.trading_session.holidays
+    assert info.trading_session.spec == "0930-1615"
+    assert info.trading_session.extended_hours.spec == "0900-1615"
 
 
-@pytest.mark.parametrize("key", sorted(CATALOGUE))
-def test_fast_timeline_agrees_with_the_domain_rules(key: str) -> None:
+SESSIONS = [(key, hours.id) for key in sorted(CATALOGUE) for hours in CATALOGUE[key].subsessions]
+
+
+@pytest.mark.parametrize(("key", "hours"), SESSIONS, ids=[f"{k} {h}" for k, h in SESSIONS])
+def test_fast_timeline_agrees_with_the_domain_rules(key: str, hours: str) -> None:
     listing = CATALOGUE[key]
-    timeline = Timeline(listing.trading_session)
-    ends = (SIMULATOR_NOW, 1_710_054_000, 1_699_200_000, 1_711_947_600)
+    session = listing.session_for(hours)
+    timeline = Timeline(session)
+    # 2025-04-26 12:00 UTC: HOSE:VCB's corrected Saturday is among the days listed.
+    ends = (SIMULATOR_NOW, 1_710_054_000, 1_699_200_000, 1_711_947_600, 1_745_668_800)
     for interval in Interval:
         n = 12 if interval in (Interval.W1, Interval.MN1) else 150
         for end in ends:
-            expected = list(
-                islice(iter_periods_backward(end, interval, listing.trading_session), n)
-            )
+            expected = list(islice(iter_periods_backward(end, interval, session), n))
             assert list(islice(timeline.backward(end, interval), n)) == expected, interval
 
 

@@ -8,21 +8,8 @@ from typing import Any
 from adapters.tradingview import codec
 from simulator.quotes import BOOK_FIELDS, SESSION_FIELDS, TRADE_FIELDS
 from simulator.server import Simulator
-from tests.fixtures.simulator import SIMULATOR_NOW, RawClient, RawClientFactory, SimulatorFactory
-
-
-async def subscribe(client: RawClient, *symbols: Any, qs: str = "qs_test") -> None:
-    await client.send(("quote_create_session", [qs]), ("quote_add_symbols", [qs, *symbols]))
-
-
-async def updates_of(client: RawClient, name: str, count: int) -> list[dict[str, Any]]:
-    """The next ``count`` ``v`` objects sent for ``name``."""
-    found: list[dict[str, Any]] = []
-    while len(found) < count:
-        message = await client.next()
-        if message.method == "qsd" and message.params[1]["n"] == name:
-            found.append(message.params[1]["v"])
-    return found
+from tests.fixtures.simulator import SIMULATOR_NOW, RawClientFactory, SimulatorFactory
+from tests.simulator_support import bars_of, request, spec, subscribe, updates_of
 
 
 async def test_snapshot_then_completed_then_partial_updates(
@@ -44,7 +31,9 @@ async def test_snapshot_then_completed_then_partial_updates(
     ):  # fmt: skip
         assert key in v, key
     assert v["current_session"] == "market" and v["update_mode"] == "streaming"
-    assert v["lp_time"] == SIMULATOR_NOW and isinstance(v["lp_time"], int)
+    # The time of the last trade, in whole seconds: at most the simulator's clock.
+    assert isinstance(v["lp_time"], int)
+    assert SIMULATOR_NOW - 60 < v["lp_time"] <= simulator.clock.quote_time()
     assert v["low_price"] <= v["lp"] <= v["high_price"]
     assert v["bid"] < v["ask"]
     assert v["ch"] == round(v["lp"] - v["prev_close_price"], 2)
@@ -116,16 +105,21 @@ async def test_spec_symbols_are_answered_under_the_exact_string_sent(
 
 
 async def test_index_quotes_carry_the_volume_placeholder(
-    simulator: Simulator, raw_client: RawClientFactory
+    simulator_factory: SimulatorFactory, raw_client: RawClientFactory
 ) -> None:
-    client = await raw_client(simulator)
+    # An hour after NASDAQ:NDX's last print (its 1-minute bars end with the 16:00 one).
+    sim = await simulator_factory(now=SIMULATOR_NOW + 3600, tick_speed=0.0)
+    client = await raw_client(sim)
+    minutes = bars_of(await request(client, "NASDAQ:NDX", "1", 1))
     await subscribe(client, "NASDAQ:NDX")
     v = (await client.next()).params[1]["v"]
     assert v["volume"] == 1e100
     assert '"volume":1e+100' in client.messages[-1]
     assert "bid" not in v and "ask" not in v
-    assert v["current_session"] == "out_of_session"  # 16:00 New York: closed
-    assert v["lp_time"] == SIMULATOR_NOW - 1
+    assert v["current_session"] == "out_of_session"
+    assert minutes[-1].time == SIMULATOR_NOW  # the 16:00 bar, New York
+    assert minutes[-1].time <= v["lp_time"] < minutes[-1].time + 60
+    assert v["lp"] == minutes[-1].close
 
 
 async def test_non_ascii_description_in_quotes(
@@ -176,25 +170,32 @@ async def test_removed_symbols_and_deleted_sessions_stop_updating(
 
 
 async def test_quotes_agree_with_the_daily_bar_of_the_session(
-    simulator: Simulator, raw_client: RawClientFactory
+    simulator_factory: SimulatorFactory, raw_client: RawClientFactory
 ) -> None:
-    client = await raw_client(simulator)
-    await client.send(
-        ("chart_create_session", ["cs_q", ""]),
-        ("resolve_symbol", ["cs_q", "sds_sym_1", "NASDAQ:AAPL"]),
-        ("create_series", ["cs_q", "sds_1", "s1", "sds_sym_1", "1D", 2, ""]),
+    # At 16:00 New York AAPL trades on in the post-market: its quote is the whole trading
+    # day's, the daily bar of the extended session; the previous close is the regular one's.
+    sim = await simulator_factory(tick_speed=0.0)
+    client = await raw_client(sim)
+    extended = bars_of(
+        await request(
+            client, "", "1D", 1, cs="cs_e", symbol_spec=spec("NASDAQ:AAPL", session="extended")
+        )
     )
-    update = next(
-        m for m in await client.until("series_completed") if m.method == "timescale_update"
-    )
-    previous, today = (row["v"] for row in update.params[1]["sds_1"]["s"])
+    regular = bars_of(await request(client, "NASDAQ:AAPL", "1D", 2, cs="cs_r"))
     await subscribe(client, "NASDAQ:AAPL")
     v = (await client.next()).params[1]["v"]
-    assert v["current_session"] == "out_of_session"  # 16:00 New York
-    assert v["open_time"] == today[0]
-    assert [v["open_price"], v["high_price"], v["low_price"], v["lp"]] == today[1:5]
-    assert v["volume"] == today[5]
-    assert v["prev_close_price"] == previous[4]
+    (today,) = extended
+    assert v["current_session"] == "post_market"
+    assert v["open_time"] == today.time  # 04:00 New York
+    assert [v["open_price"], v["high_price"], v["low_price"], v["lp"]] == [
+        today.open,
+        today.high,
+        today.low,
+        today.close,
+    ]
+    assert v["volume"] == today.volume
+    assert v["prev_close_price"] == regular[0].close
+    assert v["ch"] == round(v["lp"] - v["prev_close_price"], 2)
 
 
 async def test_lunch_break_holds_the_price_of_the_morning_close(
@@ -203,10 +204,14 @@ async def test_lunch_break_holds_the_price_of_the_morning_close(
     noon_tokyo = 1_710_471_600  # 2024-03-15 03:00 UTC = 12:00 in Tokyo
     sim = await simulator_factory(now=noon_tokyo)
     client = await raw_client(sim)
+    morning = bars_of(await request(client, "TSE:7203", "1", 1))
     await subscribe(client, "TSE:7203", "BINANCE:BTCUSDT")
     v = (await client.next()).params[1]["v"]
     assert v["current_session"] == "out_of_session"
-    assert v["lp_time"] == noon_tokyo - 30 * 60 - 1  # 11:29:59
+    # The last trade of the morning: in its last minute, 11:29, at that minute's close.
+    assert morning[-1].time == noon_tokyo - 31 * 60
+    assert morning[-1].time <= v["lp_time"] < noon_tokyo - 30 * 60
+    assert v["lp"] == morning[-1].close
     await client.until("quote_completed")  # TSE:7203
     await client.until("quote_completed")  # BINANCE:BTCUSDT
     # Ticks go on for the 24x7 symbol, not for the one at lunch.

@@ -12,6 +12,7 @@ import pytest
 from adapters.queue.sqs import SqsSyncQueue
 from application.background import SyncJob
 from config.settings import Settings
+from config.timeouts import SYNC_MAX_RECEIVES
 from domain.bars import SeriesKey
 from domain.errors import FeedRefused
 from domain.intervals import Interval
@@ -173,3 +174,42 @@ def test_a_job_held_back_by_the_open_breaker_goes_back_on_the_queue_for_later(
             assert simulator.simulator.stats.connections_opened == before
         finally:
             use_services(previous)
+
+
+def test_a_failure_on_the_last_receive_is_recorded_as_dead_lettered(
+    tmp_path: Path, sqs: tuple[Any, str]
+) -> None:
+    """SQS moves the message to the dead-letter queue after this receive; the series'
+    status says so, with the last error, and a SyncFailed event tells subscribers."""
+    client, url = sqs
+    settings = Settings(
+        data_dir=tmp_path, tradingview_url="ws://127.0.0.1:9/x", tradingview_timeout=2
+    )
+    container = Services(settings)
+    previous = use_services(container)
+    try:
+        job = _job(AAPL)
+        SqsSyncQueue(url, client).enqueue(job)
+        for receive in range(1, SYNC_MAX_RECEIVES + 1):
+            event = _delivered_batch(client, url)
+            assert event["Records"][0]["attributes"]["ApproximateReceiveCount"] == str(receive)
+            assert _invoke(event)  # handed back every time
+            status = container.store.get_status(AAPL)
+            assert status is not None
+            expected = "dead_lettered" if receive == SYNC_MAX_RECEIVES else "feed_unavailable"
+            assert status.error_code == expected
+            client.change_message_visibility(
+                QueueUrl=url,
+                ReceiptHandle=event["Records"][0]["receiptHandle"],
+                VisibilityTimeout=0,
+            )
+    finally:
+        use_services(previous)
+        container.close()
+
+    assert status is not None and status.status is SyncState.FAILED
+    assert status.error_message is not None
+    assert f"{job.job_id} failed {SYNC_MAX_RECEIVES} times and was dead-lettered" in (
+        status.error_message
+    )
+    assert "last error:" in status.error_message and "127.0.0.1:9" in status.error_message

@@ -121,3 +121,17 @@ def test_fingerprints_tell_queries_apart() -> None:
         BarQuery(AAPL, None, None, 11).fingerprint,
     }
     assert len(prints) == 4
+
+
+def test_a_write_to_the_store_by_any_process_makes_cached_bodies_stale() -> None:
+    """The store's counter is read on each lookup: no invalidation needs to reach us."""
+    store = FakeBarStore()
+    cache = InProcessQueryCache(store_version=store.series_version)
+    entry = cache.lookup(AAPL, "q")
+    cache.store(AAPL, "q", entry.version, b"old")
+    assert cache.lookup(AAPL, "q").body == b"old"
+
+    store.upsert_bars(AAPL, [Bar(0, 1.0, 1.0, 1.0, 1.0, 1.0)])  # another process' sync
+
+    assert cache.lookup(AAPL, "q").body is None
+    assert cache.lookup(KO, "q").body is None

@@ -13,15 +13,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from application.background import SyncJob
+from application.background import JobView, SyncJob
 from application.bar_cache import BarQuery
 from application.bulk_sync import SyncOutcome
 from application.health import Check, Health
 from application.queries import iso_utc
+from application.status_queries import SeriesSyncState
 from application.sync import SyncResult
 from domain.bars import Bar
 from domain.intervals import Interval
-from domain.series import SymbolInfo, SyncStatus
+from domain.series import SymbolInfo
 from functions.api.models.fields import ApiModel, Timestamp, iso_time, omitted_when_none
 from functions.common.errors import ErrorDetail
 
@@ -187,21 +188,65 @@ class SymbolsResponse(ApiModel):
         return cls(count=len(symbols), data=[SymbolRecord.of(info) for info in symbols])
 
 
+class SyncJobStatus(ApiModel):
+    """The series' latest background job (``POST /market-data/sync/background``)."""
+
+    job_id: str
+    state: Literal["queued", "running", "done", "dead_lettered"] = Field(
+        description="queued (waiting, or waiting for a retry), running, done (worked: the "
+        "status says how the sync went) or dead_lettered (failed every try; see "
+        "error_message)."
+    )
+    attempts: int = Field(description="How often the job was delivered to the worker.")
+    queued_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, job: JobView) -> SyncJobStatus:
+        return cls(
+            job_id=job.job_id,
+            state=job.state.value,
+            attempts=job.attempts,
+            queued_at=iso_utc(job.queued_at),
+            updated_at=iso_utc(job.updated_at),
+        )
+
+
 class SyncStatusResponse(ApiModel):
     """One tracked series' sync status."""
 
     symbol: str
     exchange: str
     interval: Interval
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed", "pending"] = Field(
+        description="The latest sync's outcome; pending while the series' first sync is queued."
+    )
     bar_count: int
     last_sync_at: Timestamp | None
     last_bar_at: Timestamp | None
     error_message: str | None
+    job: SyncJobStatus | None = Field(
+        None,
+        description="The latest background job of the series, on the local stack (SQS "
+        "cannot be listed, so on AWS only a dead-lettered job shows, in error_message).",
+    )
 
     @classmethod
-    def of(cls, status: SyncStatus) -> SyncStatusResponse:
-        key = status.key
+    def of(cls, state: SeriesSyncState) -> SyncStatusResponse:
+        key, status = state.key, state.status
+        job = SyncJobStatus.of(state.job) if state.job is not None else None
+        if status is None:
+            return cls(
+                symbol=key.symbol.ticker,
+                exchange=key.symbol.exchange,
+                interval=key.interval,
+                status="pending",
+                bar_count=0,
+                last_sync_at=None,
+                last_bar_at=None,
+                error_message=None,
+                job=job,
+            )
         return cls(
             symbol=key.symbol.ticker,
             exchange=key.symbol.exchange,
@@ -211,6 +256,7 @@ class SyncStatusResponse(ApiModel):
             last_sync_at=iso_time(status.last_sync_at),
             last_bar_at=iso_time(status.last_bar_at),
             error_message=status.error_message,
+            job=job,
         )
 
 
@@ -219,8 +265,8 @@ class SyncStatusListResponse(ApiModel):
     data: list[SyncStatusResponse]
 
     @classmethod
-    def of(cls, statuses: Sequence[SyncStatus]) -> SyncStatusListResponse:
-        return cls(count=len(statuses), data=[SyncStatusResponse.of(s) for s in statuses])
+    def of(cls, states: Sequence[SeriesSyncState]) -> SyncStatusListResponse:
+        return cls(count=len(states), data=[SyncStatusResponse.of(s) for s in states])
 
 
 class HealthCheck(ApiModel):

@@ -47,11 +47,13 @@ def get_symbols(
     operation_id="listSyncStatus",
     security=SECURITY,
     summary="Sync status of every tracked series",
+    description="Every series synced or queued, with its latest background job.",
     tags=[MARKET_DATA_TAG],
     responses=responses(SyncStatusListResponse),
 )
 def get_sync_statuses() -> Response[str]:
-    statuses = list_sync_statuses(get_services().store)
+    services = get_services()
+    statuses = list_sync_statuses(services.store, services.job_board)
     return json_response(SyncStatusListResponse.of(statuses).body())
 
 
@@ -71,4 +73,6 @@ def get_symbol_sync_status(
     interval: Annotated[Interval, Query()] = Interval.D1,
 ) -> Response[str]:
     key = SeriesKey(Symbol(exchange=exchange, ticker=symbol), interval)
-    return json_response(SyncStatusResponse.of(sync_status(get_services().store, key)).body())
+    services = get_services()
+    state = sync_status(services.store, key, services.job_board)
+    return json_response(SyncStatusResponse.of(state).body())
