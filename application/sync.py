@@ -44,6 +44,7 @@ class SyncDeadlineExceeded(DomainError):
         self.key = key
         self.deadline_s = deadline_s
 
+
 NOT_ATTEMPTED = (FeedPaused, RequestBudgetExhausted)
 """Refusals of the guardrails in front of TradingView: the sync did not start, so the
 series' status and events say nothing of it (the caller retries after ``retry_after``)."""
