@@ -141,7 +141,7 @@ async def test_the_cli_flags_switch_the_refusals_on(tmp_path: Path) -> None:
     ports = [_free_port(), _free_port()]
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli.main", "simulator", "--port", str(ports[0]),
-        "--signin-port", str(ports[1]), "--refuse-status", "429", "--retry-after", "33",
+        "--signin-port", str(ports[1]), "--refuse-status", "429", "--refuse-retry-after", "33",
         "--signin-reject",
         cwd=ROOT, env={**os.environ, "PQ_DATA_DIR": str(tmp_path)},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

@@ -51,12 +51,14 @@ def test_flags_give_the_config_they_name() -> None:
         tick_speed=0.0,
         history_limit=1000,
         live_bars=True,
+        signin_port=8791,
     )
 
 
 def test_without_flags_the_simulator_listens_on_8790_with_no_fault() -> None:
     config = config_from_args(build_parser().parse_args(["simulator"]))
-    assert config == dataclasses.replace(SimulatorConfig(), port=8790)
+    # Its sign-in endpoint beside it, on 8791.
+    assert config == dataclasses.replace(SimulatorConfig(), port=8790, signin_port=8791)
 
 
 def test_the_readme_lists_every_flag() -> None:
