@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from config.redaction import register_secret, register_url_secret
 from domain.errors import FeedUnavailable, StoreUnavailable
-from functions.common.redaction import register_secret, register_url_secret
 
 if TYPE_CHECKING:
     from config.settings import Settings

@@ -31,8 +31,8 @@ from config.metric_names import (
     TRADINGVIEW_BREAKER_OPENED,
 )
 from config.metric_names import NAMESPACE as METRICS_NAMESPACE
+from config.redaction import redact
 from functions.common import correlation
-from functions.common.redaction import redact
 from wiring.guardrails import on_breaker_opened
 from wiring.services import on_cache_error
 

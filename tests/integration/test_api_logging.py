@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from config.redaction import MASK
 from config.settings import Settings
 from functions.common.observability import configure_logging, logger
-from functions.common.redaction import MASK
 from local.simulator_thread import RunningSimulator
 from simulator.config import SimulatorConfig
 from tests.api_support import SIM_NOW, ApiClient, installed_services
@@ -120,7 +120,7 @@ def test_a_secret_inside_an_unexpected_error_is_masked(
     uri = f"mongodb://pq:{MONGO_PASSWORD}@db.example:27017/pq"
     settings = Settings(data_dir=tmp_path, api_key=SecretStr(API_KEY))
     with installed_services(settings) as services:
-        from functions.common.redaction import register_url_secret
+        from config.redaction import register_url_secret
 
         register_url_secret(uri)
 

@@ -7,7 +7,7 @@ import json
 from pydantic import SecretStr
 
 from adapters.idempotency.memory_client import InMemoryRecordClient
-from functions.common.redaction import MASK, redact, register_secret, register_url_secret
+from config.redaction import MASK, redact, register_secret, register_url_secret
 from tests.fakes import FakeClock
 
 

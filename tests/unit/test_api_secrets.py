@@ -8,9 +8,9 @@ from typing import Any
 import boto3
 import pytest
 
+from config.redaction import MASK, redact
 from config.settings import Settings
 from domain.errors import FeedUnavailable, StoreUnavailable
-from functions.common.redaction import MASK, redact
 from wiring.secrets import with_mongodb_secret, with_tradingview_secret
 
 

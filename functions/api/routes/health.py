@@ -19,12 +19,12 @@ from application.health import (
     check_store,
 )
 from application.quotes import FeedStatus
+from config.redaction import redact
 from functions.api.app import API_VERSION, OPS_TAG, app
 from functions.api.models.responses import HealthResponse
 from functions.api.routes.openapi_responses import COMMON_ERRORS, responses
 from functions.common.errors import ErrorDetail, error_detail
 from functions.common.http import json_response
-from functions.common.redaction import redact
 from wiring.services import get_services
 
 
