@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Final
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, TypeAdapter, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config import timeouts
@@ -90,6 +92,56 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "bars.sqlite3"
+
+
+GUARDRAIL_FIELDS: Final = (
+    "tradingview_token_lifetime",
+    "tradingview_signin_backoff",
+    "tradingview_signin_backoff_cap",
+    "tradingview_requests_per_minute",
+    "tradingview_request_burst",
+    "tradingview_queued_budget_wait",
+    "tradingview_breaker_threshold",
+    "tradingview_breaker_cooloff",
+    "tradingview_breaker_probe_timeout",
+)
+"""The settings that tune the guardrails protecting the TradingView account; a deployment
+sets them through the CDK context key ``guardrails`` (see :func:`guardrail_environment`)."""
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a settings field: ``PQ_`` and the name in capitals."""
+    return f"{Settings.model_config['env_prefix']}{field.upper()}"
+
+
+def guardrail_key(field: str) -> str:
+    """A guardrail setting's key in the ``guardrails`` context object: camelCase."""
+    head, *rest = field.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def guardrail_environment(values: Mapping[str, Any]) -> dict[str, str]:
+    """The ``PQ_`` variables of guardrail settings given by their camelCase keys, each value
+    checked by the settings field's own rule. ``ValueError`` names the key at fault."""
+    by_key = {guardrail_key(field): field for field in GUARDRAIL_FIELDS}
+    unknown = sorted(set(values) - set(by_key))
+    if unknown:
+        raise ValueError(
+            f"{', '.join(unknown)}: not guardrail settings (among {', '.join(by_key)})"
+        )
+    environment: dict[str, str] = {}
+    for key, value in values.items():
+        field = Settings.model_fields[by_key[key]]
+        if isinstance(value, bool):
+            raise ValueError(f"{key}: expected a number, got {value!r}")
+        try:
+            rule: TypeAdapter[Any] = TypeAdapter(Annotated[field.annotation, field])  # type: ignore[arg-type]
+            checked = rule.validate_python(value)
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"]
+            raise ValueError(f"{key}: {value!r}: {reason}") from None
+        environment[env_name(by_key[key])] = str(checked)
+    return environment
 
 
 @lru_cache(maxsize=1)

@@ -35,6 +35,7 @@ CTX_ALARM_EMAIL: Final = "alarmEmail"
 CTX_WEBHOOKS: Final = "webhooks"
 CTX_LOG_LEVEL: Final = "logLevel"
 CTX_SYNC_CONCURRENCY: Final = "syncWorkerConcurrency"
+CTX_GUARDRAILS: Final = "guardrails"
 
 DEFAULT_STAGE: Final = "dev"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from constructs import Node
 
-from config.settings import Settings
+from config.settings import Settings, guardrail_environment
 from domain.errors import InvalidInput
 from domain.intervals import Interval
 from domain.symbols import Symbol
@@ -55,6 +55,9 @@ class StackSettings:
     webhooks: tuple[Webhook, ...]
     log_level: str
     sync_worker_concurrency: int
+    guardrails: Mapping[str, str]
+    """The ``PQ_`` variables of the guardrail settings the context sets, for every function
+    and the streamer (the rest keep the settings' defaults)."""
 
     @property
     def mongodb_secret_name(self) -> str:
@@ -92,6 +95,7 @@ class StackSettings:
             webhooks=_webhooks(get(c.CTX_WEBHOOKS)),
             log_level=(_text(get(c.CTX_LOG_LEVEL), c.CTX_LOG_LEVEL) or c.DEFAULT_LOG_LEVEL).upper(),
             sync_worker_concurrency=_concurrency(get(c.CTX_SYNC_CONCURRENCY)),
+            guardrails=_guardrails(get(c.CTX_GUARDRAILS)),
         )
 
 
@@ -202,3 +206,15 @@ def _concurrency(value: Any) -> int:
     if not 2 <= number <= 50:  # the SQS event source's maximum concurrency starts at 2
         raise SettingsError(f"{key}: {number} must be between 2 and 50")
     return number
+
+
+def _guardrails(value: Any) -> dict[str, str]:
+    key = c.CTX_GUARDRAILS
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError(f"{key}: expected an object of guardrail settings, got {value!r}")
+    try:
+        return guardrail_environment(value)
+    except ValueError as exc:
+        raise SettingsError(f"{key}: {exc}") from None

@@ -65,6 +65,7 @@ class PocketQuantStack(Stack):
             c.ENV_POWERTOOLS_LOG_LEVEL: settings.log_level,
             c.ENV_POWERTOOLS_NAMESPACE: metric_names.NAMESPACE,
             c.ENV_POWERTOOLS_SERVICE: metric_names.SERVICE,
+            **settings.guardrails,
         }
         function_env = {**common, c.ENV_MONGODB_SECRET_ARN: data.mongodb_secret.secret_arn}
         if data.tradingview_secret is not None:

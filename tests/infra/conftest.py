@@ -37,6 +37,7 @@ FULL_CONTEXT: dict[str, Any] = {
     ),
     c.CTX_SYMBOLS: "NASDAQ:AAPL,BINANCE:BTCUSDT",
     c.CTX_SYNC_CONCURRENCY: 3,
+    c.CTX_GUARDRAILS: json.dumps({"tradingviewRequestsPerMinute": 30}),
 }
 STAND_IN_DOCKERFILE = 'FROM python:3.11-slim\nCMD ["pocketquant", "streamer"]\n'
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import GUARDRAIL_FIELDS, Settings, env_name, guardrail_key
 from infra_stack import constants as c
 from infra_stack.settings import SettingsError, StackSettings
 from layers import build
@@ -88,8 +89,36 @@ def test_settings_accept_lists_as_text_and_normalise() -> None:
         ("webhooks", [{"name": "x", "url": "https://a.example.com", "events": ["Nope"]}]),
         ("syncWorkerConcurrency", 1),
         ("tradingviewSecretFields", ["Bad-Field"]),
+        ("guardrails", [60]),
+        ("guardrails", {"tradingviewRequestsPerMinute": 0}),
+        ("guardrails", {"tradingviewBreakerThreshold": "three"}),
+        ("guardrails", {"tradingviewRequestsPerHour": 60}),
     ],
 )
 def test_settings_name_the_bad_key(key: str, value: object) -> None:
     with pytest.raises(SettingsError, match=key):
         _settings(**{key: value})
+
+
+def test_guardrail_context_becomes_the_settings_variables_each_checked_by_its_field() -> None:
+    settings = _settings(
+        guardrails={"tradingviewRequestsPerMinute": 20, "tradingviewBreakerThreshold": 5}
+    )
+    assert settings.guardrails == {
+        "PQ_TRADINGVIEW_REQUESTS_PER_MINUTE": "20.0",
+        "PQ_TRADINGVIEW_BREAKER_THRESHOLD": "5",
+    }
+    # What the functions and the streamer read back from those variables.
+    read = Settings.model_validate(
+        {name.removeprefix("PQ_").lower(): value for name, value in settings.guardrails.items()}
+    )
+    assert read.tradingview_requests_per_minute == 20.0
+    assert read.tradingview_breaker_threshold == 5
+    assert _settings().guardrails == {}
+
+
+@pytest.mark.parametrize("field", GUARDRAIL_FIELDS)
+def test_every_guardrail_setting_has_a_context_key(field: str) -> None:
+    default = Settings.model_fields[field].default
+    settings = _settings(guardrails={guardrail_key(field): default})
+    assert settings.guardrails == {env_name(field): str(default)}

@@ -400,3 +400,15 @@ def test_defaults_synth_with_the_secret_named_after_the_stage(defaults: Synthesi
     assert json.loads(schedule["Properties"]["Target"]["Input"])["symbols"] == list(
         c.DEFAULT_SYMBOLS
     )
+
+
+def test_guardrail_context_reaches_every_function_and_the_streamer(
+    full: Synthesized, defaults: Synthesized
+) -> None:
+    variable = "PQ_TRADINGVIEW_REQUESTS_PER_MINUTE"
+    for handler, function in _app_functions(full).items():
+        assert function["Properties"]["Environment"]["Variables"][variable] == "30.0", handler
+    streamer_env = {item["Name"]: item["Value"] for item in _container(full)["Environment"]}
+    assert streamer_env[variable] == "30.0"
+    for function in _app_functions(defaults).values():
+        assert variable not in function["Properties"]["Environment"]["Variables"]
