@@ -121,6 +121,17 @@ class Services:
         return self._get("feed", lambda: self._guarded_feed(budget_wait=0.0))
 
     @property
+    def bulk_feed(self) -> MarketDataFeed:
+        """The same for a bulk sync: each series waits for the budget while the bulk's
+        deadline lasts, so a bulk larger than the burst is paced instead of refused."""
+        with self._lock:
+            given: MarketDataFeed | None = self._built.get("given_feed")
+        if given is not None:
+            return given
+        wait = self._settings.sync_deadline
+        return self._get("bulk_feed", lambda: self._guarded_feed(budget_wait=wait))
+
+    @property
     def queued_feed(self) -> MarketDataFeed:
         """The same for queued syncs, which wait a while for the budget instead."""
         with self._lock:

@@ -59,7 +59,7 @@ def bulk_sync_command(request: BulkSyncRequest) -> CommandResult:
     outcomes = asyncio.run(
         sync_many(
             request.requests(),
-            feed=services.feed,
+            feed=services.bulk_feed,
             store=services.store,
             events=services.events,
             deadline_s=services.settings.sync_deadline,
