@@ -16,6 +16,7 @@ from constructs import Construct
 from infra_stack import bundling
 from infra_stack import constants as c
 from infra_stack.nag import acknowledge
+from layers.build import LAYER_PACKAGES
 
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 ARCHITECTURE = lambda_.Architecture.X86_64
@@ -61,7 +62,7 @@ class LambdaPackaging(Construct):
             self,
             "SharedLayer",
             layer_version_name=c.resource_name(stage, "shared"),
-            description="PocketQuant domain, adapters, application, config and dependencies",
+            description=f"PocketQuant {', '.join(LAYER_PACKAGES)} and their dependencies",
             code=bundling.layer_code(),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
