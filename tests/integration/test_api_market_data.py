@@ -152,7 +152,7 @@ def test_bulk_sync_reports_each_symbol_and_one_failure_fails_no_other(api: ApiCl
     assert response.status == 200
     body = response.json()
     assert (body["succeeded"], body["failed"]) == (2, 1)
-    results = {(r["exchange"], r["symbol"]): r for r in body["results"]}
+    results = {(r["exchange"], r["symbol"]): r for r in body["data"]}
     assert list(results) == [("NASDAQ", "AAPL"), ("NASDAQ", "NOSUCHCO"), ("NYSE", "KO")]
     assert results["NASDAQ", "AAPL"]["status"] == "ok"
     assert results["NASDAQ", "AAPL"]["bars_synced"] == 200

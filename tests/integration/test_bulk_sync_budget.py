@@ -48,7 +48,7 @@ def test_a_bulk_beyond_the_burst_waits_for_the_budget_and_syncs_every_series(
     }
     response = api.post("/market-data/sync/bulk", body)
     assert response.status == 200
-    results = response.json()["results"]
+    results = response.json()["data"]
     assert [item.get("error") for item in results] == [None] * len(SYMBOLS)
     assert all(item["bars_synced"] > 0 for item in results)
     assert simulator.simulator.stats.connections_opened == len(SYMBOLS)

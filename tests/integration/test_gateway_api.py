@@ -98,9 +98,9 @@ def test_bulk_sync_with_one_bad_symbol_syncs_the_others(client: httpx.Client) ->
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["succeeded"], body["failed"]) == (2, 1)
-    outcomes = [(r["symbol"], r["status"]) for r in body["results"]]
+    outcomes = [(r["symbol"], r["status"]) for r in body["data"]]
     assert outcomes == [("AAPL", "ok"), ("NOSUCHCO", "failed"), ("MSFT", "ok")]
-    assert body["results"][1]["error"]["code"] == "symbol_not_found"
+    assert body["data"][1]["error"]["code"] == "symbol_not_found"
     assert client.get("/market-data/ohlcv/NASDAQ/AAPL").json()["count"] == 30
     assert client.get("/market-data/ohlcv/NASDAQ/MSFT").json()["count"] == 30
     missing = client.get("/market-data/sync-status/NASDAQ/NOSUCHCO", params={"interval": "1d"})

@@ -87,6 +87,6 @@ def test_a_bulk_sync_past_the_deadline_fails_each_unfinished_symbol_alone(
         )
 
     assert response.status == 200, response.body
-    results = response.json()["results"]
+    results = response.json()["data"]
     assert [item["status"] for item in results] == ["failed", "failed"]
     assert {item["error"]["code"] for item in results} == {"sync_deadline_exceeded"}

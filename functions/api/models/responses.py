@@ -84,7 +84,7 @@ class BulkSyncResponse(ApiModel):
     interval: Interval
     succeeded: int
     failed: int
-    results: list[BulkSyncItem] = Field(description="One per symbol, in request order.")
+    data: list[BulkSyncItem] = Field(description="One per symbol, in request order.")
 
     @classmethod
     def of(cls, interval: Interval, outcomes: Sequence[SyncOutcome]) -> BulkSyncResponse:
@@ -93,7 +93,7 @@ class BulkSyncResponse(ApiModel):
             interval=interval,
             succeeded=len(outcomes) - failed,
             failed=failed,
-            results=[BulkSyncItem.of(outcome) for outcome in outcomes],
+            data=[BulkSyncItem.of(outcome) for outcome in outcomes],
         )
 
 
