@@ -114,37 +114,33 @@ class Services:
     def feed(self) -> MarketDataFeed:
         """History from TradingView behind the guardrails, for a sync a client waits on:
         over the request budget it is refused at once (429 with ``Retry-After``)."""
-        with self._lock:
-            given: MarketDataFeed | None = self._built.get("given_feed")
-        if given is not None:
-            return given
-        return self._get("feed", lambda: self._guarded_feed(budget_wait=0.0))
+        return self._guarded_feed("feed", budget_wait=0.0)
 
     @property
     def bulk_feed(self) -> MarketDataFeed:
         """The same for a bulk sync: each series waits for the budget while the bulk's
         deadline lasts, so a bulk larger than the burst is paced instead of refused."""
-        with self._lock:
-            given: MarketDataFeed | None = self._built.get("given_feed")
-        if given is not None:
-            return given
-        wait = self._settings.sync_deadline
-        return self._get("bulk_feed", lambda: self._guarded_feed(budget_wait=wait))
+        return self._guarded_feed("bulk_feed", budget_wait=self._settings.sync_deadline)
 
     @property
     def queued_feed(self) -> MarketDataFeed:
         """The same for queued syncs, which wait a while for the budget instead."""
+        wait = self._settings.tradingview_queued_budget_wait
+        return self._guarded_feed("queued_feed", budget_wait=wait)
+
+    def _guarded_feed(self, name: str, budget_wait: float) -> MarketDataFeed:
+        """The feed given to this container (tests), else one built once under ``name``."""
         with self._lock:
             given: MarketDataFeed | None = self._built.get("given_feed")
         if given is not None:
             return given
-        wait = self._settings.tradingview_queued_budget_wait
-        return self._get("queued_feed", lambda: self._guarded_feed(budget_wait=wait))
 
-    def _guarded_feed(self, budget_wait: float) -> MarketDataFeed:
-        from application.guardrails import GuardedFeed
+        def build() -> MarketDataFeed:
+            from application.guardrails import GuardedFeed
 
-        return GuardedFeed(self._history_client(), self.tradingview_guard, budget_wait)
+            return GuardedFeed(self._history_client(), self.tradingview_guard, budget_wait)
+
+        return self._get(name, build)
 
     def _history_client(self) -> MarketDataFeed:
         def build() -> MarketDataFeed:
