@@ -1,9 +1,10 @@
 """One connection to a SQLite file, shared by every thread: the embedded stores' plumbing.
 
-A lock serialises every use (the local gateway calls from a thread per request);
-transactions are explicit (``BEGIN`` … ``COMMIT``) and a busy timeout lets another process
-share the file. SQLite's errors become ``StoreUnavailable`` naming the store and what it
-could not do.
+A lock serialises every write (the local gateway calls from a thread per request); reads go
+through a connection of the reading thread's own, which WAL mode lets read beside a writer,
+so a read never waits for another thread's read. Transactions are explicit (``BEGIN`` …
+``COMMIT``) and a busy timeout lets another process share the file. SQLite's errors become
+``StoreUnavailable`` naming the store and what it could not do.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class SharedConnection:
             conn.close()
             raise
         self._conn: sqlite3.Connection | None = conn
+        self._path = path
+        self._readers = threading.local()
+        self._open_readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()  # not the writers' lock: a read never waits
 
     @contextmanager
     def connection(self, action: str) -> Iterator[sqlite3.Connection]:
@@ -71,6 +76,36 @@ class SharedConnection:
                 raise StoreUnavailable(f"{self._subject} could not {action}: {exc}") from exc
 
     @contextmanager
+    def reading(self, action: str) -> Iterator[sqlite3.Connection]:
+        """A connection of this thread's own for reads only, without the lock; SQLite's
+        errors as in :meth:`connection`."""
+        try:
+            yield self._reader()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"{self._subject} could not {action}: {exc}") from exc
+
+    def _reader(self) -> sqlite3.Connection:
+        reader: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if reader is not None and self._conn is not None:
+            return reader
+        with self._readers_lock:
+            if self._conn is None:
+                raise StoreUnavailable(f"{self._subject} {self._closed}")
+            try:
+                reader = sqlite3.connect(
+                    self._path,
+                    timeout=BUSY_TIMEOUT_SECONDS,
+                    isolation_level=None,
+                    check_same_thread=False,  # closed by close(), from another thread
+                )
+                reader.execute("PRAGMA query_only = ON")
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"{self._subject} could not be read: {exc}") from exc
+            self._open_readers.append(reader)
+        self._readers.conn = reader
+        return reader
+
+    @contextmanager
     def transaction(self, action: str) -> Iterator[sqlite3.Connection]:
         """``connection`` inside ``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any error."""
         with self.connection(action) as conn:
@@ -84,7 +119,10 @@ class SharedConnection:
                 raise
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._readers_lock:
             conn, self._conn = self._conn, None
+            readers, self._open_readers = self._open_readers, []
+        for reader in readers:
+            reader.close()
         if conn is not None:
             conn.close()

@@ -98,7 +98,7 @@ class SqliteBarStore:
         return int(after - before)
 
     def series_version(self, key: SeriesKey) -> int:
-        with self._db.connection("read the series version") as conn:
+        with self._db.reading("read the series version") as conn:
             row = conn.execute(_READ_VERSION, self._series(key)).fetchone()
         return 0 if row is None else int(row[0])
 
@@ -124,21 +124,21 @@ class SqliteBarStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        with self._db.connection("read bars") as conn:
+        with self._db.reading("read bars") as conn:
             rows = conn.execute(sql, params).fetchall()
         if newest_first:
             rows.reverse()
         return [Bar(*row) for row in rows]
 
     def count_bars(self, key: SeriesKey) -> int:
-        with self._db.connection("count bars") as conn:
+        with self._db.reading("count bars") as conn:
             (count,) = conn.execute(
                 f"SELECT count(*) FROM {names.BARS} WHERE {_SERIES}", self._series(key)
             ).fetchone()
         return int(count)
 
     def bar_time_range(self, key: SeriesKey) -> tuple[int, int] | None:
-        with self._db.connection("read the bar time range") as conn:
+        with self._db.reading("read the bar time range") as conn:
             first, last = conn.execute(
                 f"SELECT min(time), max(time) FROM {names.BARS} WHERE {_SERIES}",
                 self._series(key),

@@ -158,18 +158,20 @@ def instrument(handler: Handler) -> Handler:
             "function_request_id": getattr(context, "aws_request_id", None),
         }
         cold[0] = False
-        own = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE)
-        token = _request_metrics.set(own)
         logger.thread_safe_append_keys(**keys)
         try:
-            if not _metrics_enabled:
+            if not _metrics_enabled:  # no metric set to build: nothing would be flushed
                 return handler(event, context)
-            flushing = own.log_metrics(handler, capture_cold_start_metric=True)
-            result: dict[str, Any] = flushing(event, context)
-            return result
+            own = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+            token = _request_metrics.set(own)
+            try:
+                flushing = own.log_metrics(handler, capture_cold_start_metric=True)
+                result: dict[str, Any] = flushing(event, context)
+                return result
+            finally:
+                _request_metrics.reset(token)
         finally:
             logger.thread_safe_remove_keys(keys)
-            _request_metrics.reset(token)
 
     tracer = _tracer()
     if tracer is None:
