@@ -73,7 +73,7 @@ class SharedConnection:
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:
                     self._conn.rollback()
-                raise StoreUnavailable(f"{self._subject} could not {action}: {exc}") from exc
+                raise self._failed(action, exc) from exc
 
     @contextmanager
     def reading(self, action: str) -> Iterator[sqlite3.Connection]:
@@ -82,7 +82,10 @@ class SharedConnection:
         try:
             yield self._reader()
         except sqlite3.Error as exc:
-            raise StoreUnavailable(f"{self._subject} could not {action}: {exc}") from exc
+            raise self._failed(action, exc) from exc
+
+    def _failed(self, action: str, exc: sqlite3.Error) -> StoreUnavailable:
+        return StoreUnavailable(f"{self._subject} could not {action}: {exc}")
 
     def _reader(self) -> sqlite3.Connection:
         reader: sqlite3.Connection | None = getattr(self._readers, "conn", None)
@@ -100,7 +103,7 @@ class SharedConnection:
                 )
                 reader.execute("PRAGMA query_only = ON")
             except sqlite3.Error as exc:
-                raise StoreUnavailable(f"{self._subject} could not be read: {exc}") from exc
+                raise self._failed("open a read connection", exc) from exc
             self._open_readers.append(reader)
         self._readers.conn = reader
         return reader

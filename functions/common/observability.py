@@ -142,6 +142,18 @@ def count_breaker_openings() -> None:
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+def _with_own_metrics(handler: Handler, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """``handler`` counting into a metric set of this invocation's own, flushed at its end."""
+    own = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+    token = _request_metrics.set(own)
+    try:
+        flushing = own.log_metrics(handler, capture_cold_start_metric=True)
+        result: dict[str, Any] = flushing(event, context)
+        return result
+    finally:
+        _request_metrics.reset(token)
+
+
 def instrument(handler: Handler) -> Handler:
     """``handler`` with the invocation's keys on every log line, its own metric set flushed
     at the end (when metrics are enabled) and, when on, the Tracer.
@@ -162,14 +174,7 @@ def instrument(handler: Handler) -> Handler:
         try:
             if not _metrics_enabled:  # no metric set to build: nothing would be flushed
                 return handler(event, context)
-            own = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE)
-            token = _request_metrics.set(own)
-            try:
-                flushing = own.log_metrics(handler, capture_cold_start_metric=True)
-                result: dict[str, Any] = flushing(event, context)
-                return result
-            finally:
-                _request_metrics.reset(token)
+            return _with_own_metrics(handler, event, context)
         finally:
             logger.thread_safe_remove_keys(keys)
 
